@@ -1,0 +1,28 @@
+# wirecert: every target installs what it needs through the Go module proxy
+# (the ginkgo CLI is a go.mod tool, so `go tool ginkgo` is the pinned version).
+GO      ?= go
+GINKGO  := $(GO) tool ginkgo
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+.PHONY: test conformance scenarios bench fuzz vet
+
+## test: vet, then every Ginkgo suite with the race detector
+test: vet
+	$(GINKGO) -r --race --keep-going --timeout=30m --poll-progress-after=120s --randomize-all --output-interceptor-mode=none
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+## conformance: the conformance suites against the built-in reference implementations
+conformance:
+	$(GO) run ./cmd/wirecert reference
+
+## bench: the benchmarks, with allocations
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: every fuzz target for a bounded time
+FUZZTIME ?= 30s
+fuzz:
+	bash ci/fuzz $(FUZZTIME)

@@ -1,0 +1,162 @@
+package api_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gleak"
+	"github.com/thediveo/fdooze"
+	. "github.com/thediveo/success"
+
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
+)
+
+// socketpair gives two connected AF_UNIX stream ends as net.Conns.
+func socketpair() (net.Conn, net.Conn) {
+	GinkgoHelper()
+	fds := Successful(syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0))
+	conns := make([]net.Conn, 2)
+	for i, fd := range fds {
+		f := os.NewFile(uintptr(fd), "socketpair")
+		conns[i] = Successful(net.FileConn(f))
+		Expect(f.Close()).To(Succeed())
+	}
+	return conns[0], conns[1]
+}
+
+var _ = Describe("frame Reader", func() {
+
+	DescribeTable("accepts valid frames",
+		func(wire []byte, want api.FrameHeader, payload string) {
+			f := Successful(api.NewReader(bytes.NewReader(wire)).ReadFrame())
+			Expect(f.Header).To(Equal(want))
+			Expect(string(f.Payload)).To(Equal(payload))
+		},
+		Entry("command, empty payload",
+			[]byte{0, 2, 3, 0, 0, 0, 0x00, 0, 0, 0, 0, 0},
+			api.FrameHeader{Version: 2, HeaderLength: 3}, ""),
+		Entry("response with E and msg",
+			append([]byte{0, 2, 3, 0, 0, 0, 0x11, 3, 0, 0, 0, 9}, `{"msg":1}`...),
+			api.FrameHeader{Version: 2, HeaderLength: 3, Error: true, Type: api.TypeResponse, Opcode: 3, PayloadLength: 9}, `{"msg":1}`),
+		Entry("HL 4: extra word skipped, payload at 16",
+			append([]byte{0, 2, 4, 0, 0, 0, 0x02, 1, 0, 0, 0, 2, 0xde, 0xad, 0xbe, 0xef}, "hi"...),
+			api.FrameHeader{Version: 2, HeaderLength: 4, Type: api.TypeStream, Opcode: 1, PayloadLength: 2}, "hi"),
+		Entry("reserved bytes and bits set are ignored",
+			[]byte{0, 2, 3, 0xff, 0xff, 0xff, 0xe3, 0, 0, 0, 0, 1, 7},
+			api.FrameHeader{Version: 2, HeaderLength: 3, Reserved3: 0xff, Reserved45: 0xffff, ReservedBits: 7, Type: api.TypeNotification, PayloadLength: 1}, "\x07"),
+	)
+
+	DescribeTable("rejects bad headers naming the field",
+		func(wire []byte, sentinel error, field string) {
+			_, err := api.NewReader(bytes.NewReader(wire)).ReadFrame()
+			Expect(err).To(MatchError(sentinel))
+			var herr *api.HeaderError
+			Expect(errors.As(err, &herr)).To(BeTrue())
+			Expect(herr.Field).To(Equal(field))
+			Expect(err.Error()).To(ContainSubstring("allowed"))
+		},
+		Entry("HL 0", []byte{0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, api.ErrHeaderLength, "HeaderLength"),
+		Entry("HL 1", []byte{0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}, api.ErrHeaderLength, "HeaderLength"),
+		Entry("HL 2", []byte{0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0}, api.ErrHeaderLength, "HeaderLength"),
+		Entry("version 0", []byte{0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0}, api.ErrVersion, "Version"),
+		Entry("version 1", []byte{0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0}, api.ErrVersion, "Version"),
+		Entry("version 3", []byte{0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0}, api.ErrVersion, "Version"),
+		Entry("version 0xFFFF", []byte{0xff, 0xff, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0}, api.ErrVersion, "Version"),
+		Entry("type 4", []byte{0, 2, 3, 0, 0, 0, 4, 0, 0, 0, 0, 0}, api.ErrType, "Type"),
+		Entry("type 5", []byte{0, 2, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0}, api.ErrType, "Type"),
+		Entry("type 15", []byte{0, 2, 3, 0, 0, 0, 15, 0, 0, 0, 0, 0}, api.ErrType, "Type"),
+		Entry("command opcode 7", []byte{0, 2, 3, 0, 0, 0, 0, 7, 0, 0, 0, 0}, api.ErrOpcode, "Opcode"),
+		Entry("command opcode 255", []byte{0, 2, 3, 0, 0, 0, 0, 255, 0, 0, 0, 0}, api.ErrOpcode, "Opcode"),
+		Entry("stream opcode 4", []byte{0, 2, 3, 0, 0, 0, 2, 4, 0, 0, 0, 0}, api.ErrOpcode, "Opcode"),
+		Entry("notification opcode 1", []byte{0, 2, 3, 0, 0, 0, 3, 1, 0, 0, 0, 0}, api.ErrOpcode, "Opcode"),
+		Entry("E on command", []byte{0, 2, 3, 0, 0, 0, 0x10, 0, 0, 0, 0, 0}, api.ErrErrorFlag, "E"),
+		Entry("E on stream", []byte{0, 2, 3, 0, 0, 0, 0x12, 0, 0, 0, 0, 0}, api.ErrErrorFlag, "E"),
+		Entry("E on notification", []byte{0, 2, 3, 0, 0, 0, 0x13, 0, 0, 0, 0, 0}, api.ErrErrorFlag, "E"),
+		Entry("PayloadLength 0xFFFFFFFF", []byte{0, 2, 3, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}, api.ErrPayloadTooLong, "PayloadLength"),
+	)
+
+	DescribeTable("reports truncation inside a frame",
+		func(wire []byte) {
+			_, err := api.NewReader(bytes.NewReader(wire)).ReadFrame()
+			Expect(err).To(MatchError(api.ErrTruncated))
+			Expect(err).To(MatchError(io.ErrUnexpectedEOF))
+		},
+		Entry("half a header", []byte{0, 2, 3, 0, 0, 0}),
+		Entry("HL 4 with its extra word missing", []byte{0, 2, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0}),
+		Entry("partial payload", []byte{0, 2, 3, 0, 0, 0, 2, 1, 0, 0, 0, 5, 'a', 'b'}),
+	)
+
+	It("returns io.EOF at a clean frame boundary", func() {
+		_, err := api.NewReader(bytes.NewReader(nil)).ReadFrame()
+		Expect(err).To(Equal(io.EOF))
+	})
+
+	It("enforces strict reserved fields only when asked", func() {
+		wire := []byte{0, 2, 3, 0, 0, 1, 0, 0, 0, 0, 0, 0}
+		Expect(api.NewReader(bytes.NewReader(wire)).ReadFrame()).Error().NotTo(HaveOccurred())
+		_, err := api.NewReader(bytes.NewReader(wire), api.WithStrictReserved()).ReadFrame()
+		Expect(err).To(MatchError(api.ErrReserved))
+		Expect(err).To(MatchError(ContainSubstring("bytes 4-5")))
+	})
+
+	It("does not pre-allocate a claimed payload", func() {
+		// 16 MiB claimed, 3 bytes sent: the allocation must stay near the chunk size.
+		wire := []byte{0, 2, 3, 0, 0, 0, 2, 1, 0, 0xff, 0xff, 0xff, 'a', 'b', 'c'}
+		allocs := allocatedBytes(func() {
+			_, err := api.NewReader(bytes.NewReader(wire), api.WithMaxPayload(1<<30)).ReadFrame()
+			Expect(err).To(MatchError(api.ErrTruncated))
+		})
+		Expect(allocs).To(BeNumerically("<", 1<<20))
+	})
+
+	When("reading from a real socket", func() {
+		BeforeEach(func() {
+			goods := gleak.Goroutines()
+			fds := fdooze.Filedescriptors()
+			DeferCleanup(func() {
+				Eventually(gleak.Goroutines).ShouldNot(gleak.HaveLeaked(goods))
+				Expect(fdooze.Filedescriptors()).NotTo(fdooze.HaveLeakedFds(fds))
+			})
+		})
+
+		It("reassembles frames written one byte at a time, several frames per write", func() {
+			a, b := socketpair()
+			defer a.Close()
+			defer b.Close()
+			var wire []byte
+			wire = api.AppendFrame(wire, api.NewFrame(api.TypeCommand, api.CmdHyper, false, []byte(`{"hyperName":"ping"}`)))
+			wire = api.AppendFrame(wire, api.NewFrame(api.TypeStream, api.StreamStdin, false, bytes.Repeat([]byte{'x'}, 3000)))
+			wire = api.AppendFrame(wire, api.NewFrame(api.TypeStream, api.StreamStdin, false, nil))
+			done := make(chan struct{})
+			go func() {
+				defer GinkgoRecover()
+				defer close(done)
+				for i := range wire {
+					Expect(a.Write(wire[i : i+1])).To(Equal(1))
+				}
+				Expect(a.Write(wire)).To(Equal(len(wire)))
+				Expect(a.Close()).To(Succeed())
+			}()
+			Expect(b.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+			r := api.NewReader(b)
+			for range 2 {
+				f := Successful(r.ReadFrame())
+				Expect(f.Header.Opcode).To(Equal(api.CmdHyper))
+				Expect(string(f.Payload)).To(Equal(`{"hyperName":"ping"}`))
+				f = Successful(r.ReadFrame())
+				Expect(f.Payload).To(HaveLen(3000))
+				f = Successful(r.ReadFrame())
+				Expect(f.Payload).To(BeEmpty())
+			}
+			Expect(r.ReadFrame()).Error().To(Equal(io.EOF))
+			Eventually(done).Should(BeClosed())
+		})
+	})
+})
