@@ -1,0 +1,39 @@
+// Command ccproxy runs the reference cc-proxy Server on a unix socket until
+// SIGTERM or SIGINT. Conformance runs and container scenarios start it as a
+// target: `ccproxy --socket /run/cc-proxy.sock`.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/wirecert/wirecert/reference/ccproxy"
+)
+
+func main() {
+	socket := flag.String("socket", "", "unix socket path to listen on (required)")
+	verbose := flag.Bool("v", false, "log protocol events to stderr")
+	flag.Parse()
+	if *socket == "" {
+		fmt.Fprintln(os.Stderr, "ccproxy: --socket is required")
+		os.Exit(2)
+	}
+	cfg := ccproxy.Config{}
+	if *verbose {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	srv, err := ccproxy.Listen(*socket, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	<-sigs
+	srv.Close()
+	os.Remove(*socket)
+}

@@ -1,0 +1,17 @@
+// Package ccproxy holds the reference implementations of the cc-proxy
+// protocol: a proxy Server that speaks to VM agents over the hyperstart ctl
+// and io channels, and a Client for the runtime and shim roles.
+//
+// The Server meets every CCP-S requirement of PROTOCOLS.md and none of the
+// real cc-proxy's listed defects: a hostile header closes only its own
+// connection, a frame is reassembled from any fragmentation and must complete
+// within a deadline, payloads are capped and never pre-allocated, reserved
+// bits are ignored, a shim can drop and reconnect with its token, an unknown
+// hyperName fails without touching the agent, exit is reported only after EOF
+// on a process's stdio sequence, and stdin is split to the agent's frame
+// limit.
+//
+// VMs and tokens belong to the Server, not to the connection that made them:
+// a runtime may register a VM on one connection and attach on another, and
+// closing a runtime connection leaves its VMs alone (CCP-S-37).
+package ccproxy
