@@ -1,7 +1,8 @@
 // Package matchers holds the Gomega matchers wirecert's suites judge with.
 //
 // Frame matchers (files frame*.go, header*.go, payload*.go) judge cc-proxy
-// frames: their type, opcode, error flag and JSON payload.
+// frames: their version, header length, type, opcode, error flag and JSON
+// payload, and whether a frame a peer emitted is valid as a whole.
 //
 // Namespace matchers judge the fds a spacer service hands out: BeNamespaceFd
 // checks an fd's namespace type (ioctl NS_GET_NSTYPE), BeNewNamespace that it
