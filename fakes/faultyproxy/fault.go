@@ -1,0 +1,54 @@
+package faultyproxy
+
+import (
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
+	"github.com/wirecert/wirecert/reference/ccproxy/hyperstart"
+)
+
+// Action is what the relay does with a frame a client sent.
+type Action int
+
+// The actions of a ClientHeader hook.
+const (
+	Forward Action = iota // pass it on (the default)
+	Close                 // close this client's connection
+	Crash                 // close every connection and the listener, as a panicking proxy does
+	Hang                  // stop reading this client, never answer, never close
+	Drop                  // swallow the frame
+)
+
+// ClientHeader is what a ClientHeader hook sees of a frame's start: the
+// header as sent, and whether its 12 bytes came in more than one read.
+type ClientHeader struct {
+	api.FrameHeader
+	Fragmented bool
+}
+
+// Fault breaks one requirement. Every hook is optional; nil passes frames
+// untouched.
+type Fault struct {
+	// Requirement is the ID this fault violates; What says how.
+	Requirement string
+	What        string
+
+	// OnClientHeader decides about a client's frame before its payload is
+	// read.
+	OnClientHeader func(l *Link, h ClientHeader) Action
+	// OnClientFrame sees a whole, valid client frame and returns the frames
+	// to forward (nil forwards nothing); it may answer the client itself
+	// with l.ToClient.
+	OnClientFrame func(l *Link, f api.Frame) []api.Frame
+	// OnServerFrame sees a frame the server sends to a client and returns
+	// the raw bytes to send instead (nil sends nothing).
+	OnServerFrame func(l *Link, f api.Frame) []byte
+	// OnAgentCtl sees a ctl frame the server sends to the agent and returns
+	// the frames to send instead.
+	OnAgentCtl func(v *VMLink, f hyperstart.CtlFrame) []hyperstart.CtlFrame
+	// OnAgentIO sees an io frame the server sends to the agent; OnServerIO
+	// one the agent sends to the server.
+	OnAgentIO  func(v *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame
+	OnServerIO func(v *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame
+	// OnAgentDial, when set, runs once both agent channels of a VM are
+	// relayed, before any frame flows (e.g. to inject a ctl command).
+	OnAgentDial func(v *VMLink)
+}

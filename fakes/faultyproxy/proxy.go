@@ -1,0 +1,150 @@
+package faultyproxy
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/wirecert/wirecert/reference/ccproxy"
+)
+
+// ErrCrashed is what Alive reports once a fault crashed the proxy.
+var ErrCrashed = errors.New("faulty proxy crashed")
+
+// Proxy is a relay in front of a private reference Server, breaking one
+// requirement.
+type Proxy struct {
+	fault Fault
+	dir   string
+	ref   *ccproxy.Server
+	refAt string
+	ln    net.Listener
+
+	mu      sync.Mutex
+	closing bool
+	crashed bool
+	conns   map[net.Conn]struct{}
+	nextVM  int
+	done    chan struct{}
+
+	wg sync.WaitGroup
+}
+
+// Start listens on path and relays to a fresh reference Server (configured
+// by cfg) with fault applied.
+func Start(path string, fault Fault, cfg ccproxy.Config) (*Proxy, error) {
+	dir, err := os.MkdirTemp("", "faultyproxy-")
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{fault: fault, dir: dir, refAt: filepath.Join(dir, "reference.sock"), conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
+	cfg.URL = "unix://" + path
+	if p.ref, err = ccproxy.Listen(p.refAt, cfg); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if p.ln, err = net.Listen("unix", path); err != nil {
+		p.ref.Close()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("faultyproxy: listen on %s: %w", path, err)
+	}
+	p.wg.Add(1)
+	go p.accept()
+	return p, nil
+}
+
+// Done is closed when the proxy closes or crashes.
+func (p *Proxy) Done() <-chan struct{} { return p.done }
+
+// Alive is nil until the proxy crashed.
+func (p *Proxy) Alive() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.crashed {
+		return fmt.Errorf("%w (fault %s: %s)", ErrCrashed, p.fault.Requirement, p.fault.What)
+	}
+	return nil
+}
+
+func (p *Proxy) accept() {
+	defer p.wg.Done()
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial("unix", p.refAt)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		if !p.track(c, s) {
+			return
+		}
+		l := &Link{p: p, client: c, server: s}
+		p.wg.Add(2)
+		go l.fromClient()
+		go l.fromServer()
+	}
+}
+
+// track records conns so Close and Crash can end them; false once closing.
+func (p *Proxy) track(conns ...net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closing {
+		for _, c := range conns {
+			c.Close()
+		}
+		return false
+	}
+	for _, c := range conns {
+		p.conns[c] = struct{}{}
+	}
+	return true
+}
+
+// Crash ends every connection and the listener at once, as a proxy that
+// panicked would.
+func (p *Proxy) Crash() {
+	p.mu.Lock()
+	p.crashed = true
+	p.mu.Unlock()
+	p.shut()
+}
+
+func (p *Proxy) shut() {
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		return
+	}
+	p.closing = true
+	close(p.done)
+	p.ln.Close()
+	for c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+}
+
+// Close ends the relay and the reference Server and waits for every
+// goroutine.
+func (p *Proxy) Close() error {
+	p.shut()
+	p.wg.Wait()
+	p.ref.Close()
+	return os.RemoveAll(p.dir)
+}
+
+// vmSockets returns fresh relay socket paths for one VM's agent channels.
+func (p *Proxy) vmSockets() (ctl, io string) {
+	p.mu.Lock()
+	p.nextVM++
+	n := p.nextVM
+	p.mu.Unlock()
+	return filepath.Join(p.dir, fmt.Sprintf("vm%d-ctl.sock", n)), filepath.Join(p.dir, fmt.Sprintf("vm%d-io.sock", n))
+}

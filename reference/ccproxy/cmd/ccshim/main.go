@@ -1,0 +1,66 @@
+// Command ccshim is the reference cc-proxy shim: it connects to a proxy with
+// a token, copies its stdin, stdout and stderr to and from the container
+// process, forwards signals, and exits with the process's exit code.
+//
+//	ccshim --proxy /run/cc-proxy.sock --token TOKEN
+//
+// Any failure (no proxy, a refused token, the connection ending before the
+// process exited) prints a message on stderr and exits with status 1. It
+// needs no cgo: CGO_ENABLED=0 go build gives a static binary.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/wirecert/wirecert/reference/ccproxy"
+)
+
+// exitShimError is the status for the shim's own failures.
+const exitShimError = 1
+
+func main() {
+	proxy := flag.String("proxy", "", "path of the cc-proxy unix socket")
+	token := flag.String("token", "", "I/O token from RegisterVM/AttachVM")
+	flag.Parse()
+	if *proxy == "" || *token == "" || flag.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "ccshim: usage: ccshim --proxy SOCKET --token TOKEN")
+		os.Exit(exitShimError)
+	}
+
+	// The signals a user or runtime sends a shim to reach the process.
+	signals := make(chan os.Signal, 16)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGWINCH,
+		syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+
+	code, err := ccproxy.RunShim(context.Background(), ccproxy.ShimConfig{
+		ProxyPath:  *proxy,
+		Token:      *token,
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Signals:    signals,
+		WindowSize: windowSize,
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ccshim: %v\n", err)
+		os.Exit(exitShimError)
+	}
+	os.Exit(code)
+}
+
+// windowSize asks the terminal on stdin, else stdout, for its size.
+func windowSize() (rows, columns int, ok bool) {
+	for _, fd := range []int{unix.Stdin, unix.Stdout} {
+		if ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil && ws.Row > 0 && ws.Col > 0 {
+			return int(ws.Row), int(ws.Col), true
+		}
+	}
+	return 0, 0, false
+}
