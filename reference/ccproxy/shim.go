@@ -89,6 +89,7 @@ func RunShim(ctx context.Context, cfg ShimConfig) (exitCode int, err error) {
 		}
 	}()
 
+	signals := cfg.Signals
 	for {
 		select {
 		case code, ok := <-c.Exited():
@@ -96,7 +97,11 @@ func RunShim(ctx context.Context, cfg ShimConfig) (exitCode int, err error) {
 				return -1, fmt.Errorf("connection ended before ProcessExited: %w", c.Err())
 			}
 			return int(code), nil
-		case sig := <-cfg.Signals:
+		case sig, ok := <-signals:
+			if !ok {
+				signals = nil // closed: no more signals, and no busy loop
+				continue
+			}
 			forwardSignal(c, sig, cfg.WindowSize)
 		case <-ctx.Done():
 			return -1, ctx.Err()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -173,6 +174,26 @@ var _ = Describe("RunShim", func() {
 			Expect(json.Unmarshal([]byte(l), &entry)).To(Succeed())
 		}
 		Expect(stdin).To(HaveExactElements(BeEmpty()))
+	})
+
+	It("stops listening for signals once their channel is closed", func() {
+		var stdin [][]byte
+		fake := startFakeProxy(func(p *proxyPeer) {
+			p.Expect(api.TypeCommand, api.CmdConnectShim)
+			p.Respond(api.CmdConnectShim, "")
+			awaitStdinEOF(p, &stdin)
+			// Give a shim that spins on the closed channel time to send the
+			// Signal or log frames that ExpectClosed would then find.
+			time.Sleep(100 * time.Millisecond)
+			p.Send(api.TypeNotification, api.NotificationProcessExited, []byte{3})
+			p.ExpectClosed()
+		})
+		sigs := make(chan os.Signal)
+		close(sigs)
+		code, err := ccproxy.RunShim(context.Background(), ccproxy.ShimConfig{ProxyPath: fake.Path, Token: "tok", Signals: sigs})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(3))
+		fake.Wait()
 	})
 
 	It("does not forward SIGWINCH without a window size", func() {
