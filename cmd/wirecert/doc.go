@@ -1,0 +1,17 @@
+// Command wirecert runs the wirecert conformance suites against a target
+// and reports a verdict per requirement ID.
+//
+//	wirecert run --suite ccproxy-server --socket /run/cc-proxy.sock
+//	wirecert run --suite ccproxy-server --command 'ccproxy --socket {socket}'
+//	wirecert run --suite ccproxy-client --command 'ccshim --proxy {socket} --token {token}'
+//	wirecert reference              # every suite against the reference implementations
+//	wirecert list [--suite S]       # requirement IDs, levels and texts
+//
+// Specs run in-process under Ginkgo, selected by --require IDs,
+// --label-filter and --focus. The console summary has one line per
+// requirement (passed, failed or skipped specs, and the verdict); --junit
+// and --json write reports, the same ones a vendored suite writes with
+// package report. The exit status is 0 when every selected must-level spec
+// passed (with --strict, every should-level one too), 1 when not, and 2 for
+// a usage error.
+package main

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/reporters"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+	"github.com/onsi/gomega/gleak"
+	"github.com/thediveo/fdooze"
+	. "github.com/thediveo/success"
+
+	"github.com/wirecert/wirecert/conformance/report"
+)
+
+// runTimeout bounds one wirecert run of a small selection.
+const runTimeout = 3 * time.Minute
+
+var wirecertBin, ccproxyBin string
+
+// wirecertRun runs the built CLI in a temp dir (so default reports land
+// there) and waits for it to exit.
+func wirecertRun(dir string, args ...string) *gexec.Session {
+	GinkgoHelper()
+	cmd := exec.Command(wirecertBin, args...)
+	cmd.Dir = dir
+	session := Successful(gexec.Start(cmd, GinkgoWriter, GinkgoWriter))
+	DeferCleanup(func() { session.Kill().Wait(10 * time.Second) })
+	Eventually(session).WithTimeout(runTimeout).Should(gexec.Exit())
+	return session
+}
+
+func readSummary(path string) report.Summary {
+	GinkgoHelper()
+	var s report.Summary
+	Expect(json.Unmarshal(Successful(os.ReadFile(path)), &s)).To(Succeed())
+	return s
+}
+
+func requirementIDs(s report.Summary) []string {
+	ids := []string{}
+	for _, r := range s.Requirements {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+// Ordered for one build of the binaries (BeforeAll, not BeforeSuite: the
+// in-process specs need no build).
+var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
+
+	BeforeAll(func() {
+		wirecertBin = Successful(gexec.Build("github.com/wirecert/wirecert/cmd/wirecert"))
+		ccproxyBin = Successful(gexec.Build("github.com/wirecert/wirecert/reference/ccproxy/cmd/ccproxy"))
+		DeferCleanup(os.RemoveAll, filepath.Dir(wirecertBin))
+		DeferCleanup(os.RemoveAll, filepath.Dir(ccproxyBin))
+	})
+
+	BeforeEach(func() {
+		goods := gleak.Goroutines()
+		fds := fdooze.Filedescriptors()
+		DeferCleanup(func() {
+			Eventually(gleak.Goroutines).ShouldNot(gleak.HaveLeaked(goods))
+			Expect(fdooze.Filedescriptors()).NotTo(fdooze.HaveLeakedFds(fds))
+		})
+	})
+
+	It("certifies the reference implementation for a selection, with the default report files", func() {
+		dir := GinkgoT().TempDir()
+		session := wirecertRun(dir, "reference", "--require", "CCP-S-01,CCP-S-05", "--no-color")
+		Expect(session).To(gexec.Exit(exitPass))
+		Expect(session.Out).To(gbytes.Say(`suite:  ccproxy-server`))
+		Expect(session.Out).To(gbytes.Say(`target: reference ccproxy \(in-process\)`))
+		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+passed\s+[1-9]\d*\s+0\s+0`))
+		Expect(session.Out).To(gbytes.Say(`CCP-S-05\s+must\s+passed`))
+		Expect(session.Out).To(gbytes.Say(`RESULT: PASS \(exit 0\)`))
+
+		s := readSummary(filepath.Join(dir, "reports", "wirecert-reference.json"))
+		Expect(s.ExitCode).To(Equal(0))
+		Expect(s.LabelFilter).To(Equal("(CCP-S-01 || CCP-S-05)"))
+		Expect(requirementIDs(s)).To(Equal([]string{"CCP-S-01", "CCP-S-05"}))
+		for _, sp := range s.Specs {
+			Expect(sp.Outcome).To(Equal(report.OutcomePassed), sp.Text)
+		}
+		var junit reporters.JUnitTestSuites
+		Expect(xml.Unmarshal(Successful(os.ReadFile(filepath.Join(dir, "reports", "wirecert-reference.junit.xml"))), &junit)).To(Succeed())
+		Expect(junit.Failures).To(BeZero())
+	})
+
+	It("certifies a proxy it starts per spec with --command", func() {
+		dir := GinkgoT().TempDir()
+		jsonFile := filepath.Join(dir, "run.json")
+		session := wirecertRun(dir, "run", "--suite", "ccproxy-server",
+			"--command", ccproxyBin+" --socket {socket}", "--require", "CCP-S-05", "--json", jsonFile)
+		Expect(session).To(gexec.Exit(exitPass))
+		Expect(session.Out).To(gbytes.Say(`target: command .*ccproxy --socket \{socket\}`))
+		s := readSummary(jsonFile)
+		Expect(requirementIDs(s)).To(Equal([]string{"CCP-S-05"}))
+		Expect(s.Requirements[0].Verdict).To(Equal(report.VerdictPassed))
+	})
+
+	It("certifies a running proxy given by --socket", func() {
+		dir := GinkgoT().TempDir()
+		socket := filepath.Join(dir, "p.sock")
+		proxy := Successful(gexec.Start(exec.Command(ccproxyBin, "--socket", socket), GinkgoWriter, GinkgoWriter))
+		DeferCleanup(func() { proxy.Terminate().Wait(10 * time.Second) })
+		Eventually(func() error {
+			c, err := net.Dial("unix", socket)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		}).WithTimeout(10 * time.Second).Should(Succeed())
+
+		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", socket, "--require", "CCP-S-01")
+		Expect(session).To(gexec.Exit(exitPass))
+		Expect(session.Out).To(gbytes.Say(`target: socket ` + socket))
+		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+passed`))
+	})
+
+	It("fails a target that is not there, exit 1, with the failure under its requirement", func() {
+		dir := GinkgoT().TempDir()
+		jsonFile := filepath.Join(dir, "run.json")
+		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", filepath.Join(dir, "absent.sock"),
+			"--require", "CCP-S-01", "--step-timeout", "1s", "--json", jsonFile)
+		Expect(session).To(gexec.Exit(exitFail))
+		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+failed\s+0\s+[1-9]`))
+		Expect(session.Out).To(gbytes.Say(`RESULT: FAIL \(exit 1\)`))
+		s := readSummary(jsonFile)
+		Expect(s.ExitCode).To(Equal(1))
+		Expect(s.Specs).NotTo(BeEmpty())
+		Expect(s.Specs[0].Message).NotTo(BeEmpty())
+	})
+
+	It("exits 2 with a clear message on a bad flag", func() {
+		session := wirecertRun(GinkgoT().TempDir(), "run", "--suite", "ccproxy-server", "--socket", "/x.sock", "--step-timeout", "fast")
+		Expect(session).To(gexec.Exit(exitUsage))
+		Expect(session.Err).To(gbytes.Say(`invalid value "fast" for flag -step-timeout`))
+	})
+
+	It("lists requirements with the levels their specs check", func() {
+		session := wirecertRun(GinkgoT().TempDir(), "list", "--suite", "ccproxy-server")
+		Expect(session).To(gexec.Exit(exitPass))
+		Expect(session.Out).To(gbytes.Say(`ccproxy-server`))
+		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+[1-9]\d*\s+The server emits Version 2`))
+		Expect(session.Out).To(gbytes.Say(`CCP-S-16\s+\S*should\S*\s+[1-9]`))
+		Expect(string(session.Out.Contents())).NotTo(ContainSubstring("Ran "), "no Ginkgo output in the listing")
+	})
+})

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/wirecert/wirecert/conformance/ccproxy"
+	"github.com/wirecert/wirecert/conformance/report"
+)
+
+// errHelp is -h: print the flags, exit 0.
+var errHelp = flag.ErrHelp
+
+// Default report files of `wirecert reference`, under ./reports/.
+var (
+	referenceJSON  = filepath.Join("reports", "wirecert-reference.json")
+	referenceJUnit = filepath.Join("reports", "wirecert-reference.junit.xml")
+)
+
+// runFlags are the flags of run and reference.
+type runFlags struct {
+	suites      string
+	socket      string
+	command     string
+	require     string
+	labelFilter string
+	focus       string
+	skip        string
+	strict      bool
+	specTimeout time.Duration
+	stepTimeout time.Duration
+	timeout     time.Duration
+	junit       string
+	json        string
+	verbose     bool
+	noColor     bool
+}
+
+// newRunFlagSet binds the flags of run (withTarget) or reference. A
+// FlagSet of its own: Ginkgo binds its flags to flag.CommandLine.
+func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
+	fs := flag.NewFlagSet("wirecert "+name, flag.ContinueOnError)
+	if withTarget {
+		fs.StringVar(&f.suites, "suite", "", "suite to run (required): "+suiteNames())
+		fs.StringVar(&f.socket, "socket", "", "unix socket of a running proxy under test")
+		fs.StringVar(&f.command, "command", "", "command starting the target, with {socket} (and {token} for a shim);\n"+
+			"split like a shell would, without expansion; or give argv after --")
+	} else {
+		fs.StringVar(&f.suites, "suite", "", "comma-separated suites to run (default all): "+suiteNames())
+	}
+	fs.StringVar(&f.require, "require", "", "comma-separated requirement IDs to check, e.g. CCP-S-05,CCP-S-07")
+	fs.StringVar(&f.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'must && !CCP-S-39'")
+	fs.StringVar(&f.focus, "focus", "", "regular expression: run only specs whose text matches")
+	fs.StringVar(&f.skip, "skip", "", "regular expression: skip specs whose text matches")
+	fs.BoolVar(&f.strict, "strict", false, "should-level failures fail the run too")
+	fs.DurationVar(&f.specTimeout, "spec-timeout", ccproxy.DefaultSpecTimeout, "bound on each spec")
+	fs.DurationVar(&f.stepTimeout, "step-timeout", ccproxy.DefaultStepTimeout, "bound on each wait for the target")
+	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
+	junit, json := "", ""
+	if !withTarget {
+		junit, json = referenceJUnit, referenceJSON
+	}
+	fs.StringVar(&f.junit, "junit", junit, "write the JUnit XML report to this file (empty: none)")
+	fs.StringVar(&f.json, "json", json, "write the JSON report to this file (empty: none)")
+	fs.BoolVar(&f.verbose, "v", false, "verbose Ginkgo output: every spec as it runs")
+	fs.BoolVar(&f.noColor, "no-color", !isTerminal(os.Stdout), "no colors in Ginkgo's output")
+	return fs
+}
+
+// parseFlags parses args into fs: -h prints the flags on stdout; a bad
+// flag is a usage error carrying the flag package's message, which names
+// the flag and the value.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard) // errors are returned, not printed twice
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fmt.Fprintf(stdout, "usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return errHelp
+	}
+	if err != nil {
+		return usageErrorf("%s: %v (see '%s -h' for the allowed values)", fs.Name(), err, fs.Name())
+	}
+	return nil
+}
+
+// selection is the validated selection of a run.
+type selection struct {
+	suites      []suite
+	labelFilter string
+	focus, skip []string
+	timeouts    timeouts
+}
+
+// validate checks the flags shared by run and reference.
+func (f *runFlags) validate() (selection, error) {
+	var sel selection
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"--spec-timeout", f.specTimeout}, {"--step-timeout", f.stepTimeout}, {"--timeout", f.timeout}} {
+		if d.v <= 0 {
+			return sel, usageErrorf("%s %v: allowed a positive duration such as 30s", d.name, d.v)
+		}
+	}
+	sel.timeouts = timeouts{spec: f.specTimeout, step: f.stepTimeout}
+	ss, err := findSuites(f.suites)
+	if err != nil {
+		return sel, err
+	}
+	sel.suites = ss
+	var ids []string
+	for _, id := range strings.Split(f.require, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	required, err := report.RequireFilter(ids)
+	if err != nil {
+		return sel, usageErrorf("--require: %v", err)
+	}
+	if err := checkRequire(ids, ss); err != nil {
+		return sel, err
+	}
+	if f.labelFilter != "" {
+		if _, err := types.ParseLabelFilter(f.labelFilter); err != nil {
+			return sel, usageErrorf("--label-filter %q: %v", f.labelFilter, firstLine(err.Error()))
+		}
+	}
+	sel.labelFilter = report.AndFilters(required, f.labelFilter)
+	for _, re := range []struct {
+		name, v string
+		dst     *[]string
+	}{{"--focus", f.focus, &sel.focus}, {"--skip", f.skip, &sel.skip}} {
+		if re.v == "" {
+			continue
+		}
+		if _, err := regexp.Compile(re.v); err != nil {
+			return sel, usageErrorf("%s %q: %v: allowed a Go regular expression", re.name, re.v, err)
+		}
+		*re.dst = []string{re.v}
+	}
+	return sel, nil
+}
+
+// runCommand is `wirecert run`.
+func runCommand(args []string, stdout, stderr io.Writer) (int, error) {
+	var f runFlags
+	fs := newRunFlagSet("run", &f, true)
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return exitUsage, err
+	}
+	if f.suites == "" {
+		return exitUsage, usageErrorf("--suite is required: allowed %s", suiteNames())
+	}
+	if strings.Contains(f.suites, ",") {
+		return exitUsage, usageErrorf("--suite %q: run takes one suite, allowed %s", f.suites, suiteNames())
+	}
+	sel, err := f.validate()
+	if err != nil {
+		return exitUsage, err
+	}
+	tf := targetFlags{flag: "--command", socket: f.socket, timeouts: sel.timeouts}
+	switch {
+	case f.command != "" && fs.NArg() > 0:
+		return exitUsage, usageErrorf("--command %q and arguments %q both given: allowed one of them", f.command, fs.Args())
+	case f.command != "":
+		if tf.command, err = splitCommand(f.command); err != nil {
+			return exitUsage, usageErrorf("--command: %v", err)
+		}
+	case fs.NArg() > 0:
+		tf.flag, tf.command = "command after --", fs.Args()
+	}
+	reg, err := sel.suites[0].target(tf)
+	if err != nil {
+		return exitUsage, err
+	}
+	return execute([]registration{reg}, sel, f, stdout)
+}
+
+// referenceCommand is `wirecert reference`: `make conformance`.
+func referenceCommand(args []string, stdout, stderr io.Writer) (int, error) {
+	var f runFlags
+	fs := newRunFlagSet("reference", &f, false)
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return exitUsage, err
+	}
+	if fs.NArg() > 0 {
+		return exitUsage, usageErrorf("unexpected arguments %q: reference takes flags only", fs.Args())
+	}
+	sel, err := f.validate()
+	if err != nil {
+		return exitUsage, err
+	}
+	regs := make([]registration, len(sel.suites))
+	for i, s := range sel.suites {
+		regs[i] = s.reference(sel.timeouts)
+	}
+	return execute(regs, sel, f, stdout)
+}
+
+// execute registers the suites and runs them in-process, once: Ginkgo runs
+// one suite per process.
+func execute(regs []registration, sel selection, f runFlags, stdout io.Writer) (int, error) {
+	names, targets := make([]string, len(regs)), make([]string, len(regs))
+	for i, r := range regs {
+		r.register()
+		names[i], targets[i] = r.suite, r.target
+	}
+	sc := types.NewDefaultSuiteConfig()
+	sc.LabelFilter = sel.labelFilter
+	sc.FocusStrings, sc.SkipStrings = sel.focus, sel.skip
+	sc.Timeout = f.timeout
+	rc := types.NewDefaultReporterConfig()
+	rc.NoColor, rc.Verbose = f.noColor, f.verbose
+	rc.SilenceSkips = true // a --require run would print a line of S
+	opts := report.Options{
+		Suite:     strings.Join(names, ", "),
+		Target:    strings.Join(targets, ", "),
+		Strict:    f.strict,
+		JUnitFile: f.junit,
+		JSONFile:  f.json,
+		Out:       stdout,
+	}
+	summary, err := report.RunSpecs(&verdictOnly{}, "wirecert "+opts.Suite, opts, sc, rc)
+	if err != nil {
+		return exitFail, err
+	}
+	if f.json != "" || f.junit != "" {
+		fmt.Fprintf(stdout, "reports: %s\n", strings.Join(nonEmpty(f.json, f.junit), ", "))
+	}
+	return summary.ExitCode, nil
+}
+
+// verdictOnly is the GinkgoTestingT of a CLI run: the summary's exit code
+// is the verdict.
+type verdictOnly struct{}
+
+func (*verdictOnly) Fail() {}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// isTerminal says whether f is a character device, i.e. colors make sense.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,51 @@
+package ccproxy
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/wirecert/wirecert/conformance/requirement"
+)
+
+// ClientSpecs registers the cc-proxy client (shim) conformance suite
+// against t: one Describe per area, every spec labelled with the
+// requirement (CCP-C-01..12) and level it checks and named after the
+// requirement's text. Call it at the top level of a test file (var _ =
+// ClientSpecs(...)) or inside a container.
+//
+// Each spec starts a fake proxy (fakes/fakeproxy) on a fresh socket, runs
+// one shim session through t.Shim with a fresh random token, a stdin pipe
+// the spec writes, stdout and stderr buffers, a Signals channel and a
+// WindowSize, and judges the frames the shim sent and how it exited. Every
+// spec also checks that each frame the shim emitted was well-formed
+// (CCP-C-01) and of a kind a client may send (CCP-C-12).
+func ClientSpecs(t ClientTarget) bool {
+	s := &clientSuite{t: t}
+	name := "cc-proxy client conformance"
+	if t.Name != "" {
+		name += " of " + t.Name
+	}
+	return Describe(name, func() {
+		Describe("emitted frames", s.emittedSpecs)
+		Describe("reading frames", s.readingSpecs)
+		Describe("session", s.sessionSpecs)
+		Describe("streams", s.streamSpecs)
+		Describe("signals", s.signalSpecs)
+	})
+}
+
+// clientSuite carries the target to the spec bodies of every area.
+type clientSuite struct {
+	t ClientTarget
+}
+
+// it registers one spec checking requirement id at level.
+func (s *clientSuite) it(id string, level requirement.Level, what string, body func(ctx SpecContext)) {
+	It(requirement.Describe(id, level, what), requirement.Labels(id, level), SpecTimeout(s.t.specTimeout()), body)
+}
+
+// entry is a table entry checking requirement id at level; params are the
+// table body's arguments after the SpecContext.
+func (s *clientSuite) entry(id string, level requirement.Level, what string, params ...any) TableEntry {
+	return Entry(requirement.Describe(id, level, what),
+		append([]any{requirement.Labels(id, level), SpecTimeout(s.t.specTimeout())}, params...)...)
+}

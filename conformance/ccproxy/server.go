@@ -1,0 +1,57 @@
+package ccproxy
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/wirecert/wirecert/conformance/requirement"
+)
+
+// ServerSpecs registers the cc-proxy server conformance suite against t:
+// one Describe per protocol area, every spec labelled with the requirement
+// (CCP-S-01..39) and level it checks, and named after the requirement's text.
+// Call it at the top level of a test file (var _ = ServerSpecs(...)) or
+// inside a container.
+//
+// Each spec starts its own fake VM agents in a fresh temp dir and uses
+// container ids with a random suffix, so a shared proxy (Dial only) works;
+// with Start, each spec gets a fresh proxy that is stopped afterwards, so a
+// hostile case cannot spoil the next spec.
+func ServerSpecs(t ServerTarget) bool {
+	s := &serverSuite{t: t}
+	name := "cc-proxy server conformance"
+	if t.Name != "" {
+		name += " of " + t.Name
+	}
+	return Describe(name, func() {
+		BeforeEach(func() { s.env = newServerEnv(t) })
+
+		Describe("frame header", s.headerSpecs)
+		Describe("framing", s.framingSpecs)
+		Describe("commands", s.commandSpecs)
+		Describe("VM registration", s.vmSpecs)
+		Describe("Hyper", s.hyperSpecs)
+		Describe("shims", s.shimSpecs)
+		Describe("signals", s.signalSpecs)
+		Describe("streams", s.streamSpecs)
+		Describe("lifecycle", s.lifecycleSpecs)
+	})
+}
+
+// serverSuite carries the target and the current spec's environment to the
+// spec bodies of every area.
+type serverSuite struct {
+	t   ServerTarget
+	env *serverEnv
+}
+
+// it registers one spec checking requirement id at level.
+func (s *serverSuite) it(id string, level requirement.Level, what string, body func(ctx SpecContext)) {
+	It(requirement.Describe(id, level, what), requirement.Labels(id, level), SpecTimeout(s.t.specTimeout()), body)
+}
+
+// entry is a table entry checking requirement id at level; params are the
+// table body's arguments after the SpecContext.
+func (s *serverSuite) entry(id string, level requirement.Level, what string, params ...any) TableEntry {
+	return Entry(requirement.Describe(id, level, what),
+		append([]any{requirement.Labels(id, level), SpecTimeout(s.t.specTimeout())}, params...)...)
+}

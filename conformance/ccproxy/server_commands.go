@@ -1,0 +1,127 @@
+package ccproxy
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
+)
+
+// commandSpecs: what gets an answer and what does not (CCP-S-09, -11), and
+// error responses (CCP-S-12).
+func (s *serverSuite) commandSpecs() {
+	DescribeTable("does not answer frames that are not commands",
+		func(ctx SpecContext, b []byte) {
+			c := s.env.dial("client")
+			c.sendBytes(b)
+			c.expectSilent("a client's " + describeBytes(b) + " gets no answer")
+			// The next frame is the answer to the next command: nothing was
+			// queued for the frame before.
+			c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+		},
+		s.silent("a response", frameBytes(api.TypeResponse, api.CmdAttachVM, `{"io":{"URL":"unix:///x","tokens":[]}}`)),
+		s.silent("an empty response", frameBytes(api.TypeResponse, api.CmdUnregisterVM, "")),
+		s.silent("an error response", cat(hx("00 02 03 00 00 00 11 02 00 00 00 0f"), `{"msg":"error"}`)),
+		s.silent("a ProcessExited notification", frameBytes(api.TypeNotification, api.NotificationProcessExited, "\x00")),
+		s.silent("a stdout stream", frameBytes(api.TypeStream, api.StreamStdout, "out\n")),
+		s.silent("a stderr stream", frameBytes(api.TypeStream, api.StreamStderr, "err\n")),
+		s.silent("an empty stdout stream", frameBytes(api.TypeStream, api.StreamStdout, "")),
+	)
+
+	s.it("CCP-S-09", requirement.Must, "a shim's stdout, stderr, response and notification frames get no answer", func(ctx SpecContext) {
+		p := s.env.startProcess(ctx, false)
+		p.shim.sendBytes(cat(
+			frameBytes(api.TypeStream, api.StreamStdout, "out"),
+			frameBytes(api.TypeStream, api.StreamStderr, "err"),
+			frameBytes(api.TypeResponse, api.CmdSignal, ""),
+			frameBytes(api.TypeNotification, api.NotificationProcessExited, "\x01"),
+		))
+		p.shim.expectSilent("frames a proxy sends, coming from a shim")
+		p.shim.ok(api.CmdSignal, api.Signal{SignalNumber: 28, Rows: 24, Columns: 80})
+	})
+
+	// Commands of every opcode in one write, each failing without side
+	// effects; the responses come one each, in order, with the opcodes.
+	cmds := []struct {
+		op      uint8
+		payload string
+	}{
+		{api.CmdAttachVM, unknownVMPayload},
+		{api.CmdUnregisterVM, unknownVMPayload},
+		{api.CmdRegisterVM, `{"containerId":"no-such-vm"}`},
+		{api.CmdHyper, `{"hyperName":"ping","tokens":[]}`},
+		{api.CmdConnectShim, `{"token":"no-such-token"}`},
+		{api.CmdSignal, `{"signalNumber":15}`},
+		{api.CmdDisconnectShim, `{}`},
+		{api.CmdAttachVM, `{}`},
+	}
+	var pipelined []byte
+	for _, c := range cmds {
+		pipelined = append(pipelined, frameBytes(api.TypeCommand, c.op, c.payload)...)
+	}
+	s.it("CCP-S-11", requirement.Must, fmt.Sprintf("%d failing commands of every opcode in one write (DisconnectShim from a non-shim included): %s", len(cmds), showBytes(pipelined)), func(ctx SpecContext) {
+		c := s.env.dial("client")
+		c.sendBytes(pipelined)
+		for i, cmd := range cmds {
+			f := c.next()
+			Expect(f.Header.Type).To(Equal(api.TypeResponse), "frame %d: expected the response to %s, got %s", i, api.OpcodeName(api.TypeCommand, cmd.op), f)
+			Expect(f.Header.Opcode).To(Equal(cmd.op), "frame %d: expected the response to %s (in order, same opcode), got %s", i, api.OpcodeName(api.TypeCommand, cmd.op), f)
+			c.expectFailure(f)
+		}
+		c.expectSilent("one response per command")
+	})
+
+	s.it("CCP-S-11", requirement.Must, "successful commands, pipelined: RegisterVM, Hyper ping, AttachVM, UnregisterVM", func(ctx SpecContext) {
+		env := s.env
+		agent := env.newAgent()
+		id := uniqueID("vm")
+		reg, err := api.MarshalPayload(registerVMPayload(id, agent, 1))
+		Expect(err).NotTo(HaveOccurred())
+		c := env.dial("runtime")
+		c.sendBytes(cat(
+			frameBytes(api.TypeCommand, api.CmdRegisterVM, string(reg)),
+			frameBytes(api.TypeCommand, api.CmdHyper, `{"hyperName":"ping","tokens":[]}`),
+			frameBytes(api.TypeCommand, api.CmdAttachVM, fmt.Sprintf(`{"containerId":%q}`, id)),
+			frameBytes(api.TypeCommand, api.CmdUnregisterVM, fmt.Sprintf(`{"containerId":%q}`, id)),
+		))
+		for _, op := range []uint8{api.CmdRegisterVM, api.CmdHyper, api.CmdAttachVM, api.CmdUnregisterVM} {
+			f := c.response(op)
+			Expect(f.Header.Error).To(BeFalse(), "%s should succeed: %s", api.OpcodeName(api.TypeCommand, op), f)
+		}
+		c.expectSilent("one response per command")
+	})
+
+	DescribeTable("answers a bad JSON payload with an error and keeps the connection",
+		func(ctx SpecContext, op uint8, payload string) {
+			c := s.env.dial("client")
+			c.sendBytes(frameBytes(api.TypeCommand, op, payload))
+			msg := c.expectFailure(c.response(op))
+			Expect(msg).NotTo(BeEmpty())
+			c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+		},
+		s.badJSON(api.CmdAttachVM, `{"containerId":`),
+		s.badJSON(api.CmdAttachVM, `not json`),
+		s.badJSON(api.CmdAttachVM, ``),
+		s.badJSON(api.CmdAttachVM, `[]`),
+		s.badJSON(api.CmdAttachVM, `{"containerId":5}`),
+		s.badJSON(api.CmdRegisterVM, `{"containerId":"x","ctlSerial":7}`),
+		s.badJSON(api.CmdHyper, `{"hyperName":"ping","tokens":"t"}`),
+		s.badJSON(api.CmdConnectShim, `{"token":`),
+		s.badJSON(api.CmdSignal, `{"signalNumber":"9"}`),
+		s.badJSON(api.CmdUnregisterVM, "\xff\xfe"),
+	)
+}
+
+// silent is an entry of the no-answer table.
+func (s *serverSuite) silent(what string, b []byte) TableEntry {
+	return s.entry("CCP-S-09", requirement.Must, fmt.Sprintf("%s %s", what, showBytes(b)), b)
+}
+
+// badJSON is an entry of the bad-JSON table.
+func (s *serverSuite) badJSON(op uint8, payload string) TableEntry {
+	b := frameBytes(api.TypeCommand, op, payload)
+	return s.entry("CCP-S-12", requirement.Must, fmt.Sprintf("%s with payload %q %s", api.OpcodeName(api.TypeCommand, op), payload, showBytes(b)), op, payload)
+}

@@ -1,0 +1,166 @@
+package ccproxy
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/wirecert/wirecert/fakes/framepeer"
+	"github.com/wirecert/wirecert/matchers"
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
+)
+
+// serverConn is one client connection to the proxy under test: it sends
+// frames (well-formed or raw) and judges every frame it reads against what a
+// sender owes (CCP-S-01, CCP-S-02), so every spec checks those for free.
+type serverConn struct {
+	peer *framepeer.Peer
+	step time.Duration
+	name string
+}
+
+// send sends a well-formed frame whose payload is p (JSON-encoded unless
+// []byte or json.RawMessage; nil gives an empty payload).
+func (c *serverConn) send(t api.FrameType, op uint8, p any) {
+	GinkgoHelper()
+	payload, err := api.MarshalPayload(p)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(c.peer.SendFrame(api.NewFrame(t, op, false, payload))).To(Succeed(), "%s: sending %s %s", c.name, t, api.OpcodeName(t, op))
+}
+
+// sendBytes writes b in the given chunks (one write without chunks).
+func (c *serverConn) sendBytes(b []byte, chunks ...int) {
+	GinkgoHelper()
+	Expect(c.peer.Send(b, chunks...)).To(Succeed(), "%s: sending %s", c.name, describeBytes(b))
+}
+
+// next reads the next frame within the step timeout, strictly (reserved
+// fields must be zero), and judges it as an emitted frame.
+func (c *serverConn) next() api.Frame {
+	GinkgoHelper()
+	f, err := c.peer.ReadFrameStrict(c.step)
+	Expect(err).NotTo(HaveOccurred(), "%s: expected a well-formed frame from the proxy within %v (CCP-S-01: Version 2, HeaderLength 3, zero reserved fields)", c.name, c.step)
+	expectEmitted(f)
+	return f
+}
+
+// expectEmitted judges a frame the proxy sent: CCP-S-01 (valid header,
+// HeaderLength 3, zero reserved, exact PayloadLength) and CCP-S-02 (E only on
+// responses; an E response carries {"msg": non-empty}).
+func expectEmitted(f api.Frame) {
+	GinkgoHelper()
+	Expect(f).To(matchers.BeValidEmittedFrame(), "CCP-S-01/CCP-S-02: every frame the proxy emits")
+	if f.Header.Error {
+		expectErrorPayload(f)
+	}
+}
+
+// expectErrorPayload checks an error response's payload is {"msg": non-empty
+// string} (CCP-S-12).
+func expectErrorPayload(f api.Frame) {
+	GinkgoHelper()
+	var body map[string]any
+	Expect(json.Unmarshal(f.Payload, &body)).To(Succeed(),
+		"CCP-S-12: an error response's payload must be a JSON object {\"msg\": ...}; got %q in %s", f.Payload, f.Header)
+	Expect(body).To(HaveKeyWithValue("msg", And(BeAssignableToTypeOf(""), Not(BeEmpty()))),
+		"CCP-S-12: an error response must carry a non-empty string msg; got %q in %s", f.Payload, f.Header)
+}
+
+// response reads the next frame and expects it to be the response to the
+// command with opcode op.
+func (c *serverConn) response(op uint8) api.Frame {
+	GinkgoHelper()
+	f := c.next()
+	Expect(f).To(matchers.HaveFrameType(api.TypeResponse), "%s: expected the response to %s as the next frame", c.name, api.OpcodeName(api.TypeCommand, op))
+	Expect(f).To(matchers.HaveOpcode(op), "%s: a response carries its command's opcode (CCP-S-11)", c.name)
+	return f
+}
+
+// command sends a command and returns its response.
+func (c *serverConn) command(op uint8, p any) api.Frame {
+	GinkgoHelper()
+	c.send(api.TypeCommand, op, p)
+	return c.response(op)
+}
+
+// ok sends a command, expects a success response and returns its payload.
+func (c *serverConn) ok(op uint8, p any) []byte {
+	GinkgoHelper()
+	f := c.command(op, p)
+	Expect(f).NotTo(matchers.HaveErrorFlag(), "%s: expected %s to succeed", c.name, api.OpcodeName(api.TypeCommand, op))
+	return f.Payload
+}
+
+// okInto is ok that decodes the payload into v.
+func (c *serverConn) okInto(op uint8, p any, v any) {
+	GinkgoHelper()
+	payload := c.ok(op, p)
+	Expect(api.UnmarshalPayload(payload, v)).To(Succeed(), "%s: decoding the %s response payload %q", c.name, api.OpcodeName(api.TypeCommand, op), payload)
+}
+
+// fail sends a command, expects an error response (E set, {"msg":...}) and
+// returns its msg.
+func (c *serverConn) fail(op uint8, p any) string {
+	GinkgoHelper()
+	return c.expectFailure(c.command(op, p))
+}
+
+// expectFailure judges f as an error response and returns its msg.
+func (c *serverConn) expectFailure(f api.Frame) string {
+	GinkgoHelper()
+	Expect(f).To(matchers.HaveErrorFlag(), "%s: expected an error response to %s (CCP-S-02: E on every error response)", c.name, api.OpcodeName(api.TypeCommand, f.Header.Opcode))
+	expectErrorPayload(f)
+	var e api.ErrorResponse
+	_ = json.Unmarshal(f.Payload, &e)
+	return e.Message
+}
+
+// expectSilent shows that no frame arrives within absenceWindow and that the
+// connection stays open.
+func (c *serverConn) expectSilent(why string) {
+	GinkgoHelper()
+	f, err := c.peer.ReadFrame(absenceWindow)
+	if err == nil {
+		Fail(c.name + ": expected no frame within " + absenceWindow.String() + " (" + why + "), but the proxy sent " + f.String())
+	}
+	Expect(err).To(MatchError(framepeer.ErrTimeout), "%s: expected the connection to stay open and silent for %v (%s)", c.name, absenceWindow, why)
+}
+
+// expectClosed expects the proxy to close the connection within the step
+// timeout without sending anything first.
+func (c *serverConn) expectClosed(why string) {
+	GinkgoHelper()
+	Expect(c.peer.ExpectClosed(c.step)).To(Succeed(), "%s: expected the proxy to close the connection within %v without answering (%s)", c.name, c.step, why)
+}
+
+// expectClosedAfterFrames expects the proxy to close the connection within
+// the step timeout; well-formed frames before the close are tolerated and
+// returned.
+func (c *serverConn) expectClosedAfterFrames(why string) []api.Frame {
+	GinkgoHelper()
+	var frames []api.Frame
+	deadline := time.Now().Add(c.step)
+	for len(frames) < 1000 {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		f, err := c.peer.ReadFrameStrict(left)
+		if err == nil {
+			expectEmitted(f)
+			frames = append(frames, f)
+			continue
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+			return frames
+		}
+		Fail(c.name + ": expected the proxy to close the connection within " + c.step.String() + " (" + why + "), but: " + err.Error())
+	}
+	Fail(c.name + ": expected the proxy to close the connection within " + c.step.String() + " (" + why + "), but it stayed open")
+	return nil
+}

@@ -1,0 +1,142 @@
+package ccproxy
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/wirecert/wirecert/fakes/framepeer"
+	"github.com/wirecert/wirecert/fakes/hyperagent"
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
+)
+
+// absenceWindow is how long a spec watches to show that something does NOT
+// happen (no frame, no agent command). Absence can only be shown over a
+// window; a short one keeps the suite fast and still catches a server that
+// answers at once.
+const absenceWindow = 200 * time.Millisecond
+
+// readyWaitBound is how long CCP-S-16 gives a proxy to give up on an agent
+// that never sends READY: generous, so any sane ReadyTimeout passes.
+const readyWaitBound = 30 * time.Second
+
+// serverEnv is what one server spec works with: the proxy (a fresh one when
+// the target can start them, else the shared one), a temp dir for fake
+// agents, and the step timeout every wait is bounded by.
+type serverEnv struct {
+	target ServerTarget
+	inst   *ServerInstance // nil for a Dial-only target
+	dir    string
+	step   time.Duration
+}
+
+// newServerEnv prepares a spec: a short temp dir (unix socket paths must fit
+// 108 bytes) and, when the target can start proxies, a fresh proxy. Both are
+// released by DeferCleanup.
+func newServerEnv(t ServerTarget) *serverEnv {
+	GinkgoHelper()
+	if t.Dial == nil && t.Start == nil {
+		Fail("ServerTarget has neither Dial nor Start: the suite cannot reach a proxy")
+	}
+	dir, err := os.MkdirTemp("", "ccps-")
+	Expect(err).NotTo(HaveOccurred(), "creating the spec's temp dir")
+	DeferCleanup(os.RemoveAll, dir)
+	env := &serverEnv{target: t, dir: dir, step: t.stepTimeout()}
+	if t.Start != nil {
+		proxyDir := filepath.Join(dir, "proxy")
+		Expect(os.Mkdir(proxyDir, 0o700)).To(Succeed())
+		inst, err := t.Start(proxyDir)
+		Expect(err).NotTo(HaveOccurred(), "starting the proxy under test in %s", proxyDir)
+		Expect(inst).NotTo(BeNil(), "ServerTarget.Start returned no instance")
+		Expect(inst.Dial).NotTo(BeNil(), "ServerInstance.Dial is nil")
+		env.inst = inst
+		DeferCleanup(func() {
+			if inst.Stop != nil {
+				Expect(inst.Stop()).To(Succeed(), "stopping the proxy under test")
+			}
+		})
+	}
+	return env
+}
+
+// rawDial connects to the proxy under test.
+func (e *serverEnv) rawDial() (net.Conn, error) {
+	if e.inst != nil {
+		return e.inst.Dial()
+	}
+	return e.target.Dial()
+}
+
+// dial opens a connection to the proxy, closed when the spec ends.
+func (e *serverEnv) dial(name string) *serverConn {
+	GinkgoHelper()
+	conn, err := e.rawDial()
+	Expect(err).NotTo(HaveOccurred(), "connecting to the proxy under test (%s)", name)
+	c := &serverConn{peer: framepeer.New(conn), step: e.step, name: name}
+	DeferCleanup(c.peer.Close)
+	return c
+}
+
+// newAgent starts a fake VM agent in a fresh directory of its own, closed
+// when the spec ends.
+func (e *serverEnv) newAgent(opts ...hyperagent.Option) *hyperagent.Agent {
+	GinkgoHelper()
+	dir, err := os.MkdirTemp(e.dir, "vm")
+	Expect(err).NotTo(HaveOccurred())
+	agent, err := hyperagent.New(dir, opts...)
+	Expect(err).NotTo(HaveOccurred(), "starting the fake VM agent")
+	DeferCleanup(agent.Close)
+	return agent
+}
+
+// uniqueID returns an id no other spec (or run) uses, so specs can share one
+// long-running proxy.
+func uniqueID(prefix string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "-" + hex.EncodeToString(b[:])
+}
+
+// stepCtx bounds one wait for the target.
+func (e *serverEnv) stepCtx(ctx context.Context) context.Context {
+	c, cancel := context.WithTimeout(ctx, e.step)
+	DeferCleanup(cancel)
+	return c
+}
+
+// expectAlive checks, when the target can tell, that the proxy process still
+// runs: "does not crash".
+func (e *serverEnv) expectAlive() {
+	GinkgoHelper()
+	if e.inst == nil || e.inst.Alive == nil {
+		return
+	}
+	Expect(e.inst.Alive()).To(Succeed(), "the proxy under test died")
+}
+
+// expectServing proves the proxy still serves: a fresh connection's AttachVM
+// of an unknown id gets an error response, and the proxy is alive.
+func (e *serverEnv) expectServing() {
+	GinkgoHelper()
+	e.expectAlive()
+	c := e.dial("fresh connection")
+	c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+	Expect(c.peer.Close()).To(Succeed())
+}
+
+// describeBytes shows bytes for a failure message, with the header decoded.
+func describeBytes(b []byte) string {
+	s := fmt.Sprintf("[% x]", b)
+	if len(b) >= api.HeaderSize {
+		s += " header " + api.ParseHeader(b).String()
+	}
+	return s
+}

@@ -1,0 +1,212 @@
+package ccproxy
+
+import (
+	"bytes"
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/matchers"
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
+)
+
+// headerSpecs: what the proxy emits (CCP-S-01, -02) and how it treats
+// hostile or unusual headers it receives (CCP-S-04..08).
+func (s *serverSuite) headerSpecs() {
+	s.it("CCP-S-01", requirement.Must, "every frame of a whole session, read as raw bytes", func(ctx SpecContext) {
+		p := s.env.startProcess(ctx, false)
+		// Events whose frames are read raw: the exact payload proves the
+		// exact PayloadLength, and a header read at the right offset after
+		// it proves no byte too many.
+		p.runtime.send(api.TypeCommand, api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+		h, payload := readRawFrame(p.runtime)
+		Expect(h.Type).To(Equal(api.TypeResponse))
+		Expect(h.Error).To(BeTrue(), "AttachVM of an unknown id: error response")
+		Expect(payload).To(ContainSubstring(`"msg"`))
+
+		p.runtime.send(api.TypeCommand, api.CmdAttachVM, api.AttachVM{ContainerID: p.vmID})
+		h, payload = readRawFrame(p.runtime)
+		Expect(h.Error).To(BeFalse(), "AttachVM of a registered VM: success, payload %q", payload)
+		Expect(payload).To(ContainSubstring(`"io"`))
+
+		out := bytes.Repeat([]byte("0123456789abcdef"), 300) // 4800 bytes
+		Expect(p.agent.SendIO(p.stdio, out)).To(Succeed())
+		Expect(readRawStream(p.shim, api.StreamStdout, len(out))).To(Equal(out))
+		Expect(p.agent.SendIO(p.stderr, []byte("e"))).To(Succeed())
+		Expect(readRawStream(p.shim, api.StreamStderr, 1)).To(Equal([]byte("e")))
+		Expect(p.agent.Exit(p.stdio, 7)).To(Succeed())
+		h, payload = readRawFrame(p.shim)
+		Expect(h.Type).To(Equal(api.TypeNotification))
+		Expect(payload).To(Equal([]byte{7}), "ProcessExited carries exactly one raw byte")
+
+		p.runtime.send(api.TypeCommand, api.CmdUnregisterVM, api.UnregisterVM{ContainerID: p.vmID})
+		h, payload = readRawFrame(p.runtime)
+		Expect(h.Error).To(BeFalse(), "UnregisterVM: success, payload %q", payload)
+		Expect(payload).To(BeEmpty(), "UnregisterVM answers an empty payload")
+		p.runtime.expectSilent("no byte after the last frame's PayloadLength")
+	})
+
+	s.it("CCP-S-02", requirement.Must, "error responses carry E, success responses, streams and notifications do not", func(ctx SpecContext) {
+		p := s.env.startProcess(ctx, false)
+		for _, f := range []api.Frame{
+			p.runtime.command(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")}),
+			p.runtime.command(api.CmdAttachVM, []byte(`{"containerId":`)),
+			p.runtime.command(api.CmdHyper, hyperPayload("no-such-hyper-command", nil, nil)),
+			s.env.dial("second shim").command(api.CmdConnectShim, api.ConnectShim{Token: p.token}),
+		} {
+			Expect(f).To(matchers.HaveErrorFlag(), "an error response must carry E")
+			expectErrorPayload(f)
+		}
+		Expect(p.runtime.command(api.CmdHyper, hyperPayload("ping", nil, nil))).NotTo(matchers.HaveErrorFlag(), "a success response must not carry E")
+		Expect(p.agent.SendIO(p.stdio, []byte("out"))).To(Succeed())
+		Expect(p.agent.SendIO(p.stderr, []byte("err"))).To(Succeed())
+		Expect(p.agent.Exit(p.stdio, 0)).To(Succeed())
+		for range 3 {
+			f := p.shim.next()
+			Expect(f.Header.Type).To(BeElementOf(api.TypeStream, api.TypeNotification), "shim frame %s", f)
+			Expect(f).NotTo(matchers.HaveErrorFlag(), "E only on responses")
+		}
+		Expect(p.runtime.command(api.CmdUnregisterVM, api.UnregisterVM{ContainerID: p.vmID})).NotTo(matchers.HaveErrorFlag())
+	})
+
+	// A hostile header ends that connection only: nothing is answered, the
+	// proxy lives on, a connection opened before keeps working and a new one
+	// is served.
+	DescribeTable("closes the connection on a hostile header, and serves the others",
+		func(ctx SpecContext, b []byte) {
+			env := s.env
+			bystander := env.dial("bystander connection")
+			bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+			c := env.dial("hostile connection")
+			c.sendBytes(b)
+			c.expectClosed("sent " + describeBytes(b))
+			env.expectAlive()
+			bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+			env.expectServing()
+		},
+		s.closes("CCP-S-05", requirement.Must, "HeaderLength 0", hx("00 02 00 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-05", requirement.Must, "HeaderLength 1", hx("00 02 01 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-05", requirement.Must, "HeaderLength 2", hx("00 02 02 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-05", requirement.Must, "HeaderLength 2, no payload", hx("00 02 02 00 00 00 00 02 00 00 00 00"), ""),
+		s.closes("CCP-S-06", requirement.Must, "Version 0", hx("00 00 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06", requirement.Must, "Version 1", hx("00 01 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06", requirement.Must, "Version 3", hx("00 03 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06", requirement.Must, "Version 0xFFFF", hx("ff ff 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06", requirement.Must, "Type 4", hx("00 02 03 00 00 00 04 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06", requirement.Must, "Type 5", hx("00 02 03 00 00 00 05 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06", requirement.Must, "Type 15", hx("00 02 03 00 00 00 0f 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06", requirement.Must, "command opcode 7", hx("00 02 03 00 00 00 00 07 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06", requirement.Must, "command opcode 255", hx("00 02 03 00 00 00 00 ff 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06", requirement.Must, "stream opcode 4", hx("00 02 03 00 00 00 02 04 00 00 00 05"), "hello"),
+		s.closes("CCP-S-06", requirement.Must, "notification opcode 1", hx("00 02 03 00 00 00 03 01 00 00 00 01"), "\x00"),
+		s.closes("CCP-S-06", requirement.Must, "response opcode 7", hx("00 02 03 00 00 00 01 07 00 00 00 00"), ""),
+		s.closes("CCP-S-07", requirement.Should, "E on a command (AttachVM)", hx("00 02 03 00 00 00 10 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-07", requirement.Should, "E on a command (RegisterVM, no payload)", hx("00 02 03 00 00 00 10 00 00 00 00 00"), ""),
+		s.closes("CCP-S-07", requirement.Should, "E on a stdin stream", hx("00 02 03 00 00 00 12 00 00 00 00 05"), "hello"),
+		s.closes("CCP-S-07", requirement.Should, "E on a notification", hx("00 02 03 00 00 00 13 00 00 00 00 01"), "\x00"),
+	)
+
+	// Reserved fields are for the future: a receiver ignores them. Extra
+	// header words likewise: the payload starts at HeaderLength*4.
+	DescribeTable("serves a frame with reserved fields set or a longer header",
+		func(ctx SpecContext, b []byte) {
+			c := s.env.dial("runtime")
+			c.sendBytes(b)
+			c.expectFailure(c.response(api.CmdAttachVM))
+			// The next frame is read at the right offset only if the payload
+			// was taken from HeaderLength*4 with PayloadLength bytes.
+			c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+			s.env.expectServing()
+		},
+		s.served("CCP-S-07", requirement.Must, "reserved byte 3 = 0xff", hx("00 02 03 ff 00 00 00 02 00 00 00 1c"), "", unknownVMPayload),
+		s.served("CCP-S-07", requirement.Must, "reserved bytes 4-5 = 0xffff", hx("00 02 03 00 ff ff 00 02 00 00 00 1c"), "", unknownVMPayload),
+		s.served("CCP-S-07", requirement.Must, "reserved bits 0xe0 of byte 6", hx("00 02 03 00 00 00 e0 02 00 00 00 1c"), "", unknownVMPayload),
+		s.served("CCP-S-07", requirement.Must, "every reserved bit set", hx("00 02 03 ff ff ff e0 02 00 00 00 1c"), "", unknownVMPayload),
+		s.served("CCP-S-04", requirement.Must, "HeaderLength 4, extra word de ad be ef", hx("00 02 04 00 00 00 00 02 00 00 00 1c"), string(hx("de ad be ef")), unknownVMPayload),
+		s.served("CCP-S-04", requirement.Must, "HeaderLength 4, extra word looking like JSON", hx("00 02 04 00 00 00 00 02 00 00 00 1c"), `{"x"`, unknownVMPayload),
+		s.served("CCP-S-04", requirement.Must, "HeaderLength 255, 1008 extra bytes 0xaa", hx("00 02 ff 00 00 00 00 02 00 00 00 1c"), string(bytes.Repeat([]byte{0xaa}, 255*4-12)), unknownVMPayload),
+	)
+
+	s.it("CCP-S-04", requirement.Must, fmt.Sprintf("HeaderLength 4 with the extra word missing %s: the frame is not complete, so it is not answered; new connections are served",
+		showBytes(cat(hx("00 02 04 00 00 00 00 02 00 00 00 1c"), unknownVMPayload))), func(ctx SpecContext) {
+		c := s.env.dial("runtime")
+		c.sendBytes(cat(hx("00 02 04 00 00 00 00 02 00 00 00 1c"), unknownVMPayload))
+		c.expectSilent("4 payload bytes are still missing when the payload starts at HeaderLength*4 = 16")
+		s.env.expectServing()
+	})
+
+	hugeHeaders := []struct {
+		what string
+		b    []byte
+	}{
+		{"command AttachVM", hx("00 02 03 00 00 00 00 02 ff ff ff ff")},
+		{"stdin stream", hx("00 02 03 00 00 00 02 00 ff ff ff ff")},
+	}
+	for _, h := range hugeHeaders {
+		s.it("CCP-S-08", requirement.Must, fmt.Sprintf("PayloadLength 0xFFFFFFFF on a %s %s followed by 64 KiB: the proxy lives on and serves other connections", h.what, showBytes(h.b)), func(ctx SpecContext) {
+			env := s.env
+			bystander := env.dial("bystander connection")
+			bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+			c := env.dial("hostile connection")
+			c.sendBytes(h.b)
+			// The proxy may close at once: what it does with the rest is its
+			// business, so a failed write is no failure here.
+			_ = c.peer.Send(bytes.Repeat([]byte{'x'}, 64<<10))
+			env.expectAlive()
+			bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+			env.expectServing()
+		})
+		s.it("CCP-S-08", requirement.Should, fmt.Sprintf("PayloadLength 0xFFFFFFFF on a %s %s: the proxy refuses it and closes the connection, without waiting for 4 GiB", h.what, showBytes(h.b)), func(ctx SpecContext) {
+			c := s.env.dial("hostile connection")
+			c.sendBytes(h.b)
+			_ = c.peer.Send(bytes.Repeat([]byte{'x'}, 4<<10))
+			c.expectClosedAfterFrames("a payload of 4 GiB is above any sane maximum")
+			s.env.expectServing()
+		})
+	}
+}
+
+// closes is an entry of the hostile-header table.
+func (s *serverSuite) closes(id string, level requirement.Level, what string, header []byte, payload string) TableEntry {
+	b := cat(header, payload)
+	return s.entry(id, level, fmt.Sprintf("%s %s: the connection is closed without an answer", what, showBytes(b)), b)
+}
+
+// served is an entry of the served-header table: header, extra header
+// words, payload.
+func (s *serverSuite) served(id string, level requirement.Level, what string, header []byte, extra, payload string) TableEntry {
+	b := cat(header, extra, payload)
+	return s.entry(id, level, fmt.Sprintf("%s %s: the AttachVM is answered", what, showBytes(b)), b)
+}
+
+// readRawFrame reads one frame as raw bytes, judges the header as an emitted
+// one (CCP-S-01: Version 2, HeaderLength 3, zero reserved; CCP-S-02) with
+// its hex in any failure, and reads exactly PayloadLength payload bytes.
+func readRawFrame(c *serverConn) (api.FrameHeader, []byte) {
+	GinkgoHelper()
+	head, err := c.peer.ReadRaw(api.HeaderSize, c.step)
+	Expect(err).NotTo(HaveOccurred(), "%s: expected a 12-byte frame header within %v", c.name, c.step)
+	h := api.ParseHeader(head)
+	Expect(h.CheckEmitted()).To(Succeed(), "%s: header [% x] as emitted by the proxy", c.name, head)
+	payload, err := c.peer.ReadRaw(int(h.PayloadLength), c.step)
+	Expect(err).NotTo(HaveOccurred(), "%s: header [% x] announces %d payload bytes", c.name, head, h.PayloadLength)
+	if h.Error {
+		expectErrorPayload(api.Frame{Header: h, Payload: payload})
+	}
+	return h, payload
+}
+
+// readRawStream reads raw frames of stream op until n bytes arrived.
+func readRawStream(c *serverConn, op uint8, n int) []byte {
+	GinkgoHelper()
+	var got []byte
+	for len(got) < n {
+		h, payload := readRawFrame(c)
+		Expect(h.Type).To(Equal(api.TypeStream), "%s: expected %s frames, got %s", c.name, api.OpcodeName(api.TypeStream, op), h)
+		Expect(h.Opcode).To(Equal(op), "%s: expected %s frames, got %s", c.name, api.OpcodeName(api.TypeStream, op), h)
+		got = append(got, payload...)
+	}
+	return got
+}

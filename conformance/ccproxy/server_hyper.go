@@ -1,0 +1,239 @@
+package ccproxy
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/fakes/hyperagent"
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
+	"github.com/wirecert/wirecert/reference/ccproxy/hyperstart"
+)
+
+// unknownToken is well-formed (44 characters of base64url) but never handed
+// out.
+var unknownToken = strings.Repeat("A", 43) + "="
+
+// hyperSpecs: relaying hyperstart commands (CCP-S-18..24).
+func (s *serverSuite) hyperSpecs() {
+	s.it("CCP-S-18", requirement.Must, "Hyper on a connection that neither registered nor attached a VM fails and reaches no agent", func(ctx SpecContext) {
+		env := s.env
+		agent := env.newAgent()
+		id, _ := env.registerVM(env.dial("runtime"), agent, 0)
+		other := env.dial("unattached connection")
+		other.fail(api.CmdHyper, hyperPayload("ping", nil, nil))
+		other.fail(api.CmdHyper, hyperPayload("execcmd", nil, execcmdData(uniqueID("c"), false)))
+		expectNoCommand(agent, "Hyper on an unattached connection")
+		// Once attached, the same connection's Hyper reaches the agent.
+		other.ok(api.CmdAttachVM, api.AttachVM{ContainerID: id})
+		other.ok(api.CmdHyper, hyperPayload("ping", nil, nil))
+		env.waitCommand(ctx, agent, hyperstart.Ping)
+	})
+
+	DescribeTable("Hyper relays the mapped code and data verbatim and returns the ACK payload verbatim",
+		func(ctx SpecContext, name string, code hyperstart.Code, data string) {
+			env := s.env
+			agent := env.newAgent()
+			c := env.dial("runtime")
+			env.registerVM(c, agent, 0)
+			reply := fmt.Sprintf(`{"answer":%q,"n":[1,2,3]}`, name)
+			agent.Reply(code, ackWith(reply))
+			got := c.ok(api.CmdHyper, hyperPayload(name, nil, []byte(data)))
+			Expect(string(got)).To(Equal(reply), "the response payload is the agent's ACK payload, verbatim")
+			cmd := env.waitCommand(ctx, agent, code)
+			Expect(string(cmd.Payload)).To(Equal(data), "the agent receives %s (code %d) with the data verbatim", name, uint32(code))
+			Expect(agent.Commands()).To(HaveLen(1), "one Hyper, one ctl command")
+		},
+		s.hyperEntry("version", hyperstart.Version, ``),
+		s.hyperEntry("startpod", hyperstart.StartPod, `{"hostname":"vm","shareDir":"rootfs","interfaces":[],"routes":[]}`),
+		s.hyperEntry("destroypod", hyperstart.DestroyPod, ``),
+		s.hyperEntry("winsize", hyperstart.WinSize, `{"seq":3,"row":24,"column":80}`),
+		s.hyperEntry("ping", hyperstart.Ping, ``),
+		s.hyperEntry("readfile", hyperstart.ReadFile, `{"container":"c","file":"/etc/hostname"}`),
+		s.hyperEntry("killcontainer", hyperstart.KillContainer, `{"container":"c","signal":15,"allProcesses":true}`),
+		s.hyperEntry("onlinecpumem", hyperstart.OnlineCPUMem, `{}`),
+		s.hyperEntry("setupinterface", hyperstart.SetupInterface, `{"device":"eth0","newDeviceName":"eth0","ipAddresses":[{"ipAddress":"10.0.0.2","netMask":"24"}],"mtu":1500}`),
+		s.hyperEntry("setuproute", hyperstart.SetupRoute, `{"routes":[{"dest":"default","gateway":"10.0.0.1","device":"eth0"}]}`),
+		s.hyperEntry("removecontainer", hyperstart.RemoveContainer, `{"container":"c"}`),
+		s.hyperEntry("pscontainer", hyperstart.PsContainer, `{"container":"c","format":"json","psargs":["-ef"]}`),
+		s.hyperEntry("execcmd", hyperstart.ExecCmd, `{"container":"c","process":{"terminal":false,"stdio":1,"stderr":2,"args":["ls"],"workdir":"/"}}`),
+		s.hyperEntry("newcontainer", hyperstart.NewContainer, `{"id":"c","rootfs":"rootfs","image":"busybox","process":{"terminal":true,"stdio":1,"stderr":0,"args":["sh"],"workdir":"/"}}`),
+	)
+
+	s.it("CCP-S-19", requirement.Must, "the agent's ERROR becomes an error response; the VM stays usable", func(ctx SpecContext) {
+		env := s.env
+		agent := env.newAgent()
+		c := env.dial("runtime")
+		env.registerVM(c, agent, 0)
+		agent.Reply(hyperstart.Ping, errorWith("agent says no"))
+		c.fail(api.CmdHyper, hyperPayload("ping", nil, nil))
+		agent.Reply(hyperstart.Ping, nil)
+		Expect(c.ok(api.CmdHyper, hyperPayload("ping", nil, nil))).To(BeEmpty(), "an empty ACK gives an empty success payload")
+	})
+
+	DescribeTable("an unknown hyperName fails, reaches no agent, and the VM stays usable",
+		func(ctx SpecContext, name string) {
+			env := s.env
+			agent := env.newAgent()
+			c := env.dial("runtime")
+			env.registerVM(c, agent, 0)
+			c.fail(api.CmdHyper, hyperPayload(name, nil, []byte(`{}`)))
+			expectNoCommand(agent, fmt.Sprintf("hyperName %q is unknown", name))
+			Expect(c.ok(api.CmdHyper, hyperPayload("ping", nil, nil))).To(BeEmpty())
+			env.waitCommand(ctx, agent, hyperstart.Ping)
+		},
+		s.entry("CCP-S-20", requirement.Must, `hyperName "frobnicate"`, "frobnicate"),
+		s.entry("CCP-S-20", requirement.Must, `hyperName ""`, ""),
+		s.entry("CCP-S-20", requirement.Must, `hyperName "PING" (names are lower case)`, "PING"),
+		s.entry("CCP-S-20", requirement.Must, `hyperName "exec"`, "exec"),
+	)
+
+	DescribeTable("Hyper rejects bad token usage, reaches no agent, and the token stays usable",
+		func(ctx SpecContext, hyper func(tok, tok2, otherVMTok string) api.Hyper) {
+			env := s.env
+			agent := env.newAgent()
+			c := env.dial("runtime")
+			_, io := env.registerVM(c, agent, 2)
+			_, otherIO := env.registerVM(env.dial("other runtime"), env.newAgent(), 1)
+			// Every token has its shim, so a proxy that waits for the shim
+			// before judging the start is not held up.
+			for _, tok := range append(io.Tokens, otherIO.Tokens...) {
+				env.connectShim(tok)
+			}
+			c.fail(api.CmdHyper, hyper(io.Tokens[0], io.Tokens[1], otherIO.Tokens[0]))
+			expectNoCommand(agent, "the Hyper was rejected")
+			c.ok(api.CmdHyper, hyperPayload("execcmd", []string{io.Tokens[0]}, execcmdData(uniqueID("c"), false)))
+			env.waitCommand(ctx, agent, hyperstart.ExecCmd)
+		},
+		s.badTokens("ping with a token", func(tok, _, _ string) api.Hyper { return hyperPayload("ping", []string{tok}, nil) }),
+		s.badTokens("removecontainer with a token", func(tok, _, _ string) api.Hyper {
+			return hyperPayload("removecontainer", []string{tok}, []byte(`{"container":"c"}`))
+		}),
+		s.badTokens("execcmd with two tokens", func(tok, tok2, _ string) api.Hyper {
+			return hyperPayload("execcmd", []string{tok, tok2}, execcmdData("c", false))
+		}),
+		s.badTokens("execcmd with an unknown token", func(_, _, _ string) api.Hyper {
+			return hyperPayload("execcmd", []string{unknownToken}, execcmdData("c", false))
+		}),
+		s.badTokens("execcmd with a token of another VM", func(_, _, other string) api.Hyper {
+			return hyperPayload("execcmd", []string{other}, execcmdData("c", false))
+		}),
+		s.badTokens("execcmd with a token and process.stdio 7", func(tok, _, _ string) api.Hyper {
+			return hyperPayload("execcmd", []string{tok}, []byte(`{"container":"c","process":{"terminal":false,"stdio":7,"stderr":0,"args":["sh"],"workdir":"/"}}`))
+		}),
+		s.badTokens("execcmd with a token and process.stderr 8", func(tok, _, _ string) api.Hyper {
+			return hyperPayload("execcmd", []string{tok}, []byte(`{"container":"c","process":{"terminal":false,"stdio":0,"stderr":8,"args":["sh"],"workdir":"/"}}`))
+		}),
+		s.badTokens("execcmd with a token and no process", func(tok, _, _ string) api.Hyper {
+			return hyperPayload("execcmd", []string{tok}, []byte(`{"container":"c"}`))
+		}),
+		s.badTokens("newcontainer with a token and no process", func(tok, _, _ string) api.Hyper {
+			return hyperPayload("newcontainer", []string{tok}, []byte(`{"id":"c","rootfs":"rootfs","image":"busybox"}`))
+		}),
+		s.badTokens("newcontainer with a token and process null", func(tok, _, _ string) api.Hyper {
+			return hyperPayload("newcontainer", []string{tok}, []byte(`{"id":"c","rootfs":"rootfs","image":"busybox","process":null}`))
+		}),
+	)
+
+	s.it("CCP-S-22", requirement.Must, "token i starts with stdio 3+2i and stderr 4+2i (0 with a terminal), whatever the start order, also for AttachVM's tokens", func(ctx SpecContext) {
+		env := s.env
+		agent := env.newAgent()
+		c := env.dial("runtime")
+		id, io := env.registerVM(c, agent, 3)
+		var att api.AttachVMResponse
+		c.okInto(api.CmdAttachVM, api.AttachVM{ContainerID: id, NumIOStreams: 1}, &att)
+		Expect(att.IO.Tokens).To(HaveLen(1))
+		tokens := append(io.Tokens, att.IO.Tokens...)
+		for _, tok := range tokens {
+			env.connectShim(tok)
+		}
+		starts := []struct {
+			token         int
+			name          string
+			terminal      bool
+			stdio, stderr uint64
+		}{
+			{2, "execcmd", true, 7, 0},
+			{0, "execcmd", false, 3, 4},
+			{3, "execcmd", false, 9, 10},
+			{1, "newcontainer", false, 5, 6},
+		}
+		for i, st := range starts {
+			container := uniqueID("c")
+			data := execcmdData(container, st.terminal)
+			if st.name == "newcontainer" {
+				data = newcontainerData(container, st.terminal)
+			}
+			c.ok(api.CmdHyper, hyperPayload(st.name, []string{tokens[st.token]}, data))
+			Eventually(agent.Commands).WithTimeout(env.step).Should(HaveLen(i+1), "the agent receives the %s of token %d", st.name, st.token)
+			cmd := agent.Commands()[i]
+			expectRelocated(cmd, st.name, data, st.stdio, st.stderr,
+				fmt.Sprintf("token %d (terminal %t)", st.token, st.terminal))
+		}
+	})
+
+	s.it("CCP-S-23", requirement.Must, "execcmd with a token is sent to the agent and answered only after the token's shim connected", func(ctx SpecContext) {
+		env := s.env
+		agent := env.newAgent()
+		c := env.dial("runtime")
+		_, io := env.registerVM(c, agent, 1)
+		c.send(api.TypeCommand, api.CmdHyper, hyperPayload("execcmd", io.Tokens, execcmdData(uniqueID("c"), false)))
+		expectNoCommand(agent, "no shim connected with the token yet")
+		c.expectSilent("no shim connected with the token yet")
+		connecting := time.Now()
+		env.connectShim(io.Tokens[0])
+		f := c.response(api.CmdHyper)
+		Expect(f.Header.Error).To(BeFalse(), "the start succeeds once the shim connected: %s", f)
+		cmd := env.waitCommand(ctx, agent, hyperstart.ExecCmd)
+		Expect(cmd.At).To(BeTemporally(">=", connecting), "the agent received execcmd before the shim connected")
+	})
+
+	s.it("CCP-S-24", requirement.Must, "tokenless execcmd and newcontainer, repeated, all succeed and all reach the agent", func(ctx SpecContext) {
+		env := s.env
+		agent := env.newAgent()
+		c := env.dial("runtime")
+		env.registerVM(c, agent, 1)
+		container := uniqueID("c")
+		c.ok(api.CmdHyper, hyperPayload("newcontainer", nil, newcontainerData(container, false)))
+		for range 3 {
+			c.ok(api.CmdHyper, hyperPayload("execcmd", nil, execcmdData(container, false)))
+		}
+		c.ok(api.CmdHyper, hyperPayload("newcontainer", nil, newcontainerData(uniqueID("c"), true)))
+		Eventually(commandsOf(agent)).WithTimeout(env.step).Should(HaveLen(5))
+		codes := []hyperstart.Code{}
+		for _, cmd := range agent.Commands() {
+			codes = append(codes, cmd.Code)
+		}
+		Expect(codes).To(Equal([]hyperstart.Code{hyperstart.NewContainer, hyperstart.ExecCmd, hyperstart.ExecCmd, hyperstart.ExecCmd, hyperstart.NewContainer}))
+	})
+}
+
+// hyperEntry is an entry of the Hyper relay table.
+func (s *serverSuite) hyperEntry(name string, code hyperstart.Code, data string) TableEntry {
+	return s.entry("CCP-S-19", requirement.Must, fmt.Sprintf("%s -> code %d, data %q", name, uint32(code), data), name, code, data)
+}
+
+// badTokens is an entry of the bad-token table.
+func (s *serverSuite) badTokens(what string, hyper func(tok, tok2, otherVMTok string) api.Hyper) TableEntry {
+	return s.entry("CCP-S-21", requirement.Must, what, hyper)
+}
+
+// expectRelocated checks that the agent got the start command name with the
+// data sent, except process.stdio and process.stderr set to stdio and
+// stderr.
+func expectRelocated(cmd hyperagent.Command, name string, sent []byte, stdio, stderr uint64, what string) {
+	GinkgoHelper()
+	code, _ := hyperstart.CodeByName(name)
+	Expect(cmd.Code).To(Equal(code), "%s: the agent's command", what)
+	var want, got map[string]any
+	Expect(json.Unmarshal(sent, &want)).To(Succeed())
+	Expect(json.Unmarshal(cmd.Payload, &got)).To(Succeed(), "%s: the agent's %s payload %q", what, name, cmd.Payload)
+	proc := want["process"].(map[string]any)
+	proc["stdio"], proc["stderr"] = float64(stdio), float64(stderr)
+	Expect(got).To(Equal(want), "%s: expected process.stdio %d and process.stderr %d and every other field as sent %s; the agent got %s", what, stdio, stderr, sent, cmd.Payload)
+}

@@ -1,0 +1,398 @@
+package ccproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+
+	refccproxy "github.com/wirecert/wirecert/reference/ccproxy"
+)
+
+// The placeholders of a command target's argv: the socket the proxy under
+// test listens on (a fresh dir/proxy.sock per spec) or the shim under test
+// connects to, and the shim's token.
+const (
+	SocketPlaceholder = "{socket}"
+	TokenPlaceholder  = "{token}"
+)
+
+// ProxySocketName is the socket a started proxy listens on in its dir.
+const ProxySocketName = "proxy.sock"
+
+// Bounds on command targets. StartTimeout is how long a started proxy may
+// take to accept on its socket; StopGrace how long a process gets between
+// SIGTERM and SIGKILL, and its output pipes after it exited.
+const (
+	StartTimeout = 10 * time.Second
+	StopGrace    = 5 * time.Second
+)
+
+// ReferenceReadyTimeout is the in-process reference proxy's bound on
+// waiting for READY (CCP-S-16): short, so that spec ends quickly.
+const ReferenceReadyTimeout = 2 * time.Second
+
+// Errors of the constructed targets.
+var (
+	ErrEmptyCommand  = errors.New("empty command")
+	ErrProxyNotReady = errors.New("proxy under test not accepting connections")
+	ErrProxyExited   = errors.New("proxy under test exited")
+	ErrShimSignalled = errors.New("shim under test killed by a signal")
+)
+
+// SocketServer targets a proxy already listening on the unix socket path.
+// All specs share it, so a hostile spec can spoil later ones; prefer
+// CommandServer when the proxy can be started.
+func SocketServer(path string) ServerTarget {
+	return ServerTarget{Name: "socket " + path, Dial: dialUnix(path)}
+}
+
+// CommandServer targets a proxy started per spec by running argv, whose
+// {socket} placeholders are replaced by dir/proxy.sock. Start returns once
+// the socket accepts (within StartTimeout) or fails with the process's
+// fate; Stop sends SIGTERM to the process group, SIGKILL after StopGrace,
+// and reaps the process; Alive fails once the process exited; PID is the
+// started process (a wrapper's, if argv runs one). The
+// process's output goes to GinkgoWriter, shown with a failed spec.
+func CommandServer(argv []string) ServerTarget {
+	argv = append([]string(nil), argv...)
+	return ServerTarget{
+		Name: "command " + strings.Join(argv, " "),
+		Start: func(dir string) (*ServerInstance, error) {
+			return startCommandServer(argv, dir)
+		},
+	}
+}
+
+// CommandShim targets a shim run per session by running argv, whose
+// {socket} and {token} placeholders are replaced by the fake proxy's socket
+// and the session's token. Its stdin, stdout and stderr are the session's;
+// signals from ShimRun.Signals are forwarded to the process; its exit code
+// is returned, and death by a signal is ErrShimSignalled. A shim learns the
+// window size for SIGWINCH from its terminal, and a command shim has none:
+// ShimRun.WindowSize does not reach it.
+func CommandShim(argv []string) ClientTarget {
+	argv = append([]string(nil), argv...)
+	return ClientTarget{
+		Name: "command " + strings.Join(argv, " "),
+		Shim: func(ctx context.Context, run ShimRun) (int, error) {
+			return runCommandShim(ctx, argv, run)
+		},
+	}
+}
+
+// ReferenceServer targets the reference proxy, in-process, a fresh Server
+// per spec with a ReadyTimeout of ReferenceReadyTimeout; its PID is this
+// process.
+func ReferenceServer() ServerTarget {
+	return ServerTarget{
+		Name: "reference ccproxy (in-process)",
+		Start: func(dir string) (*ServerInstance, error) {
+			path := filepath.Join(dir, ProxySocketName)
+			srv, err := refccproxy.Listen(path, refccproxy.Config{ReadyTimeout: ReferenceReadyTimeout})
+			if err != nil {
+				return nil, err
+			}
+			var closed atomic.Bool
+			return &ServerInstance{
+				Dial: dialUnix(path),
+				Stop: func() error {
+					closed.Store(true)
+					return srv.Close()
+				},
+				// In-process, a crash ends the whole run; only Stop ends it.
+				Alive: func() error {
+					if closed.Load() {
+						return refccproxy.ErrServerClosed
+					}
+					return nil
+				},
+				// This process: CCP-S-39 then checks every fd the proxy (and
+				// the suite) opened.
+				PID: os.Getpid,
+			}, nil
+		},
+	}
+}
+
+// ReferenceShim targets the reference shim, in-process (RunShim).
+func ReferenceShim() ClientTarget {
+	return ClientTarget{
+		Name: "reference ccshim (in-process)",
+		Shim: func(ctx context.Context, run ShimRun) (int, error) {
+			cfg := refccproxy.ShimConfig{
+				ProxyPath: run.Socket,
+				Token:     run.Token,
+				Stdin:     run.Stdin,
+				Stdout:    run.Stdout,
+				Stderr:    run.Stderr,
+				Signals:   run.Signals,
+			}
+			if ws := run.WindowSize; ws != nil {
+				cfg.WindowSize = func() (int, int, bool) {
+					rows, cols := ws()
+					return rows, cols, rows > 0 && cols > 0
+				}
+			}
+			return refccproxy.RunShim(ctx, cfg)
+		},
+	}
+}
+
+func dialUnix(path string) func() (net.Conn, error) {
+	return func() (net.Conn, error) {
+		return net.DialTimeout("unix", path, DefaultStepTimeout)
+	}
+}
+
+// expandArgv replaces the placeholders in every argument.
+func expandArgv(argv []string, values map[string]string) ([]string, error) {
+	if len(argv) == 0 || argv[0] == "" {
+		return nil, fmt.Errorf("%w: argv is %q, allowed a program and its arguments", ErrEmptyCommand, argv)
+	}
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		for k, v := range values {
+			a = strings.ReplaceAll(a, k, v)
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+// process is a started command in its own process group, reaped by a
+// goroutine of its own so both Alive and Stop can see its end.
+type process struct {
+	cmd     *exec.Cmd
+	done    chan struct{} // closed once reaped
+	waitErr error
+}
+
+// startProcess starts cmd in a process group of its own, so Stop reaches a
+// wrapper's children too and a terminal's ^C does not.
+func startProcess(cmd *exec.Cmd) (*process, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = StopGrace // output pipes held by a leftover child
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// exited says whether the process ended, and how.
+func (p *process) exited() (bool, string) {
+	select {
+	case <-p.done:
+		if p.cmd.ProcessState != nil {
+			return true, p.cmd.ProcessState.String()
+		}
+		return true, fmt.Sprint(p.waitErr)
+	default:
+		return false, ""
+	}
+}
+
+// stop sends SIGTERM to the process group, SIGKILL after StopGrace, and
+// waits until the process is reaped. A process that needed SIGKILL is not
+// an error of the protocol: it is noted in GinkgoWriter.
+func (p *process) stop() {
+	if done, _ := p.exited(); done {
+		return
+	}
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return
+	case <-time.After(StopGrace):
+	}
+	fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: %s ignored SIGTERM for %v; sending SIGKILL\n", p.cmd.Path, StopGrace)
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	<-p.done
+}
+
+func startCommandServer(argv []string, dir string) (*ServerInstance, error) {
+	socket := filepath.Join(dir, ProxySocketName)
+	args, err := expandArgv(argv, map[string]string{SocketPlaceholder: socket})
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = ginkgo.GinkgoWriter, ginkgo.GinkgoWriter
+	p, err := startProcess(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := awaitSocket(p, socket); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return &ServerInstance{
+		Dial: dialUnix(socket),
+		Stop: func() error {
+			p.stop()
+			return nil
+		},
+		Alive: func() error {
+			if done, how := p.exited(); done {
+				return fmt.Errorf("%w: %s", ErrProxyExited, how)
+			}
+			return nil
+		},
+		PID: func() int { return p.cmd.Process.Pid },
+	}, nil
+}
+
+// awaitSocket polls until socket accepts a connection, the process exits,
+// or StartTimeout passes.
+func awaitSocket(p *process, socket string) error {
+	deadline := time.Now().Add(StartTimeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		conn, err := net.DialTimeout("unix", socket, time.Second)
+		if err == nil {
+			return conn.Close()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: %s on %s after %v: %v", ErrProxyNotReady, p.cmd.Path, socket, StartTimeout, err)
+		}
+		select {
+		case <-p.done:
+			_, how := p.exited()
+			return fmt.Errorf("%w: %s ended (%s) before accepting on %s", ErrProxyNotReady, p.cmd.Path, how, socket)
+		case <-tick.C:
+		}
+	}
+}
+
+func runCommandShim(ctx context.Context, argv []string, run ShimRun) (int, error) {
+	args, err := expandArgv(argv, map[string]string{SocketPlaceholder: run.Socket, TokenPlaceholder: run.Token})
+	if err != nil {
+		return -1, err
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = run.Stdout, run.Stderr
+	stdin, err := newStdinFeed(cmd, run.Stdin)
+	if err != nil {
+		return -1, err
+	}
+	p, err := startProcess(cmd)
+	if err != nil {
+		stdin.abort()
+		return -1, err
+	}
+	stdin.start()
+	defer stdin.stop()
+
+	signals := run.Signals
+	for {
+		select {
+		case sig, ok := <-signals:
+			if !ok {
+				signals = nil // closed: nothing more to forward
+				continue
+			}
+			_ = p.cmd.Process.Signal(sig) // it may just have exited
+		case <-p.done:
+			st := p.cmd.ProcessState
+			if st == nil {
+				return -1, fmt.Errorf("shim under test: %w", p.waitErr)
+			}
+			if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return -1, fmt.Errorf("%w: %v", ErrShimSignalled, ws.Signal())
+			}
+			return st.ExitCode(), nil
+		case <-ctx.Done():
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.done
+			return -1, ctx.Err()
+		}
+	}
+}
+
+// stdinFeed copies a session's stdin into the shim's. exec would do that
+// too, but its Wait then waits for the copier, which may sit in a Read that
+// never returns. Here a reader with a read deadline is cut short and waited
+// for; any other copier ends when its Read returns, like RunShim's.
+type stdinFeed struct {
+	src    io.Reader
+	pr, pw *os.File
+	done   chan struct{}
+}
+
+func newStdinFeed(cmd *exec.Cmd, src io.Reader) (*stdinFeed, error) {
+	f := &stdinFeed{src: src}
+	if f.direct(cmd) {
+		return f, nil
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("shim stdin pipe: %w", err)
+	}
+	f.pr, f.pw = pr, pw
+	cmd.Stdin = pr
+	return f, nil
+}
+
+// direct hands a nil or *os.File stdin straight to the process.
+func (f *stdinFeed) direct(cmd *exec.Cmd) bool {
+	switch src := f.src.(type) {
+	case nil:
+		return true
+	case *os.File:
+		cmd.Stdin = src
+		return true
+	}
+	return false
+}
+
+func (f *stdinFeed) start() {
+	if f.pw == nil {
+		return
+	}
+	f.pr.Close() // the shim holds its own copy now
+	f.done = make(chan struct{})
+	go func() {
+		defer close(f.done)
+		_, _ = io.Copy(f.pw, f.src)
+		f.pw.Close() // EOF for the shim
+	}()
+}
+
+func (f *stdinFeed) abort() {
+	if f.pw != nil {
+		f.pr.Close()
+		f.pw.Close()
+	}
+}
+
+func (f *stdinFeed) stop() {
+	if f.done == nil {
+		return
+	}
+	if d, ok := f.src.(interface{ SetReadDeadline(time.Time) error }); ok &&
+		d.SetReadDeadline(time.Unix(1, 0)) == nil {
+		select {
+		case <-f.done:
+			return
+		case <-time.After(StopGrace):
+		}
+	}
+	f.pw.Close() // the copier's next Write fails and it ends
+}
