@@ -32,8 +32,8 @@ type Fault struct {
 	What        string
 
 	// OnClientHeader decides about a client's frame before its payload is
-	// read.
-	OnClientHeader func(l *Link, h ClientHeader) Action
+	// read; it may rewrite the header it is given.
+	OnClientHeader func(l *Link, h *ClientHeader) Action
 	// OnClientFrame sees a whole, valid client frame and returns the frames
 	// to forward (nil forwards nothing); it may answer the client itself
 	// with l.ToClient.
@@ -48,6 +48,13 @@ type Fault struct {
 	// one the agent sends to the server.
 	OnAgentIO  func(v *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame
 	OnServerIO func(v *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame
+	// OnClientClose runs when a client's connection ends.
+	OnClientClose func(l *Link)
+	// OnServerClose runs when the server ends a client's connection; false
+	// keeps the client's side open.
+	OnServerClose func(l *Link) bool
+	// OnAccept runs for every new client connection.
+	OnAccept func(l *Link)
 	// OnAgentDial, when set, runs once both agent channels of a VM are
 	// relayed, before any frame flows (e.g. to inject a ctl command).
 	OnAgentDial func(v *VMLink)

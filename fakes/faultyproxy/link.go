@@ -29,8 +29,26 @@ type Link struct {
 	cmu sync.Mutex // one writer to the client at a time
 	smu sync.Mutex // one writer to the server at a time
 
-	mu    sync.Mutex
-	state map[string]any
+	mu       sync.Mutex
+	state    map[string]any
+	commands map[uint8][]byte // the last payload forwarded per command opcode
+	shim     bool             // a ConnectShim of this link succeeded
+}
+
+// LastCommand returns the payload of the last command with opcode that this
+// link forwarded, and whether there was one.
+func (l *Link) LastCommand(opcode uint8) ([]byte, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.commands[opcode]
+	return p, ok
+}
+
+// IsShim says whether a ConnectShim on this link succeeded.
+func (l *Link) IsShim() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.shim
 }
 
 // Proxy is the proxy this link belongs to.
@@ -81,16 +99,21 @@ func (l *Link) Close() {
 func (l *Link) fromClient() {
 	defer l.p.wg.Done()
 	defer l.Close()
+	if l.p.fault.OnClientClose != nil {
+		defer l.p.fault.OnClientClose(l)
+	}
 	for {
 		head, fragmented, err := readHeader(l.client)
 		if err != nil {
 			return
 		}
-		h := api.ParseHeader(head)
+		ch := ClientHeader{FrameHeader: api.ParseHeader(head), Fragmented: fragmented}
 		act := Forward
 		if l.p.fault.OnClientHeader != nil {
-			act = l.p.fault.OnClientHeader(l, ClientHeader{FrameHeader: h, Fragmented: fragmented})
+			act = l.p.fault.OnClientHeader(l, &ch)
+			head = api.AppendHeader(head[:0], ch.FrameHeader)
 		}
+		h := ch.FrameHeader
 		switch act {
 		case Close:
 			return
@@ -129,6 +152,14 @@ func (l *Link) fromClient() {
 			frames = l.p.fault.OnClientFrame(l, f)
 		}
 		for _, out := range frames {
+			if out.Header.Type == api.TypeCommand {
+				l.mu.Lock()
+				if l.commands == nil {
+					l.commands = map[uint8][]byte{}
+				}
+				l.commands[out.Header.Opcode] = append([]byte(nil), out.Payload...)
+				l.mu.Unlock()
+			}
 			out.Header.PayloadLength = uint32(len(out.Payload))
 			b := api.AppendHeader(nil, out.Header)
 			if int(out.Header.HeaderLength)*4 == api.HeaderSize+len(extra) {
@@ -167,18 +198,26 @@ func readHeader(c net.Conn) ([]byte, bool, error) {
 // fromServer relays the server's frames to the client.
 func (l *Link) fromServer() {
 	defer l.p.wg.Done()
-	defer l.Close()
 	r := api.NewReader(l.server, api.WithMaxPayload(64<<20))
 	for {
 		f, err := r.ReadFrame()
 		if err != nil {
+			if l.p.fault.OnServerClose == nil || l.p.fault.OnServerClose(l) {
+				l.Close()
+			}
 			return
+		}
+		if f.Header.Type == api.TypeResponse && f.Header.Opcode == api.CmdConnectShim && !f.Header.Error {
+			l.mu.Lock()
+			l.shim = true
+			l.mu.Unlock()
 		}
 		b := api.AppendFrame(nil, f)
 		if l.p.fault.OnServerFrame != nil {
 			b = l.p.fault.OnServerFrame(l, api.Frame{Header: f.Header, Payload: append([]byte(nil), f.Payload...)})
 		}
 		if len(b) > 0 && l.ToClient(b) != nil {
+			l.Close()
 			return
 		}
 	}

@@ -28,6 +28,8 @@ type Proxy struct {
 	crashed bool
 	conns   map[net.Conn]struct{}
 	nextVM  int
+	vms     []*VMLink
+	state   map[string]any
 	done    chan struct{}
 
 	wg sync.WaitGroup
@@ -85,6 +87,9 @@ func (p *Proxy) accept() {
 			return
 		}
 		l := &Link{p: p, client: c, server: s}
+		if p.fault.OnAccept != nil {
+			p.fault.OnAccept(l)
+		}
 		p.wg.Add(2)
 		go l.fromClient()
 		go l.fromServer()
@@ -148,3 +153,34 @@ func (p *Proxy) vmSockets() (ctl, io string) {
 	p.mu.Unlock()
 	return filepath.Join(p.dir, fmt.Sprintf("vm%d-ctl.sock", n)), filepath.Join(p.dir, fmt.Sprintf("vm%d-io.sock", n))
 }
+
+// State returns the proxy-wide value a fault stored under key, creating it
+// with init on first use.
+func (p *Proxy) State(key string, init func() any) any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state == nil {
+		p.state = map[string]any{}
+	}
+	v, ok := p.state[key]
+	if !ok {
+		v = init()
+		p.state[key] = v
+	}
+	return v
+}
+
+// LastVM returns the most recently relayed VM whose agent channels are
+// both connected, or nil.
+func (p *Proxy) LastVM() *VMLink {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.vms) == 0 {
+		return nil
+	}
+	return p.vms[len(p.vms)-1]
+}
+
+// ReferencePath is the private reference Server's socket, for faults that
+// need a connection of their own.
+func (p *Proxy) ReferencePath() string { return p.refAt }

@@ -61,7 +61,7 @@ var _ = Describe("faulty proxy relay", func() {
 
 	It("crashes when a fault says so, and reports it", func() {
 		p := start(faultyproxy.Fault{Requirement: "CCP-S-05", What: "crash on HL < 3",
-			OnClientHeader: func(_ *faultyproxy.Link, h faultyproxy.ClientHeader) faultyproxy.Action {
+			OnClientHeader: func(_ *faultyproxy.Link, h *faultyproxy.ClientHeader) faultyproxy.Action {
 				if h.HeaderLength < 3 {
 					return faultyproxy.Crash
 				}

@@ -52,6 +52,9 @@ func listenVM(p *Proxy, id, ctlPath, ioPath, agentCtl, agentIO string) (*VMLink,
 			v.ctlAgent.Close()
 			return
 		}
+		p.mu.Lock()
+		p.vms = append(p.vms, v)
+		p.mu.Unlock()
 		if p.fault.OnAgentDial != nil {
 			p.fault.OnAgentDial(v)
 		}
@@ -103,6 +106,15 @@ func (v *VMLink) SendIOToServer(f hyperstart.IOFrame) error {
 	v.sioMu.Lock()
 	defer v.sioMu.Unlock()
 	return hyperstart.WriteIOFrame(v.ioServer, f)
+}
+
+// WriteAgentIORaw writes raw bytes toward the agent's io channel, for
+// frames the hyperstart writer refuses (oversize).
+func (v *VMLink) WriteAgentIORaw(b []byte) error {
+	v.ioMu.Lock()
+	defer v.ioMu.Unlock()
+	_, err := v.ioAgent.Write(b)
+	return err
 }
 
 // CloseIO ends the io channel on both sides.

@@ -1,0 +1,439 @@
+package faultyproxy
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
+	"github.com/wirecert/wirecert/reference/ccproxy/hyperstart"
+)
+
+// The server faults: each breaks one CCP-S requirement, the way a real
+// proxy could (several are the real cc-proxy's known defects).
+func init() {
+	register("CCP-S-01", Fault{Requirement: "CCP-S-01", What: "responses carry a non-zero reserved byte 3",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if f.Header.Type == api.TypeResponse {
+				f.Header.Reserved3 = 0x5a
+			}
+			return raw(f)
+		}})
+	register("CCP-S-02", Fault{Requirement: "CCP-S-02", What: "error responses lack the E flag",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			f.Header.Error = false
+			return raw(f)
+		}})
+	register("CCP-S-03", Fault{Requirement: "CCP-S-03", What: "a header that arrives in more than one read drops the connection (the real proxy reads it with one read())",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			if h.Fragmented {
+				return Close
+			}
+			return Forward
+		}})
+	register("CCP-S-04", Fault{Requirement: "CCP-S-04", What: "HeaderLength > 3 closes the connection",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			if h.HeaderLength > api.MinHeaderLength {
+				return Close
+			}
+			return Forward
+		}})
+	register("CCP-S-05", Fault{Requirement: "CCP-S-05", What: "HeaderLength < 3 crashes the whole proxy (the real proxy panics)",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			if h.HeaderLength < api.MinHeaderLength {
+				return Crash
+			}
+			return Forward
+		}})
+	register("CCP-S-06", Fault{Requirement: "CCP-S-06", What: "a bad Version is served as if it were 2",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			h.Version = api.Version
+			return Forward
+		}})
+	register("CCP-S-07-must", Fault{Requirement: "CCP-S-07", What: "reserved bits set close the connection",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			if h.CheckReserved() != nil {
+				return Close
+			}
+			return Forward
+		}})
+	register("CCP-S-07-should", Fault{Requirement: "CCP-S-07", What: "E on a non-response is ignored and the frame served (as the real proxy does)",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			if h.Type != api.TypeResponse {
+				h.Error = false
+			}
+			return Forward
+		}})
+	register("CCP-S-08-must", Fault{Requirement: "CCP-S-08", What: "PayloadLength 0xFFFFFFFF crashes the proxy (the real one allocates 4 GiB)",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			if h.PayloadLength == 0xFFFFFFFF {
+				return Crash
+			}
+			return Forward
+		}})
+	register("CCP-S-08-should", Fault{Requirement: "CCP-S-08", What: "no maximum: a 4 GiB PayloadLength is waited for forever",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			if h.PayloadLength > 64<<20 {
+				return Hang
+			}
+			return Forward
+		}})
+	register("CCP-S-09", Fault{Requirement: "CCP-S-09", What: "client responses, notifications, stdout and stderr get an error response",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			t, op := f.Header.Type, f.Header.Opcode
+			if t == api.TypeResponse || t == api.TypeNotification || (t == api.TypeStream && (op == api.StreamStdout || op == api.StreamStderr)) {
+				_ = l.ToClient(failure(op, "unexpected frame"))
+				return nil
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-10", Fault{Requirement: "CCP-S-10", What: "a frame's payload is held back and the next frame written inside it",
+		OnServerFrame: interleave()})
+	register("CCP-S-11", Fault{Requirement: "CCP-S-11", What: "every response is sent twice",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			b := raw(f)
+			if f.Header.Type == api.TypeResponse {
+				return append(b, b...)
+			}
+			return b
+		}})
+	register("CCP-S-12", Fault{Requirement: "CCP-S-12", What: `error responses carry {"error": ...} instead of {"msg": ...}`,
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if f.Header.Type == api.TypeResponse && f.Header.Error {
+				f.Payload = bytes.Replace(f.Payload, []byte(`"msg"`), []byte(`"error"`), 1)
+				f.Header.PayloadLength = uint32(len(f.Payload))
+			}
+			return raw(f)
+		}})
+	register("CCP-S-13", Fault{Requirement: "CCP-S-13", What: "RegisterVM/AttachVM hand out one token fewer than numIOStreams",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if isResponse(f, api.CmdRegisterVM, false) || isResponse(f, api.CmdAttachVM, false) {
+				var r api.RegisterVMResponse
+				if json.Unmarshal(f.Payload, &r) == nil && len(r.IO.Tokens) > 0 {
+					r.IO.Tokens = r.IO.Tokens[1:]
+					return success(f.Header.Opcode, r)
+				}
+			}
+			return raw(f)
+		}})
+	register("CCP-S-14", Fault{Requirement: "CCP-S-14", What: "RegisterVM sends a version command to the agent before READY",
+		OnAgentDial: func(v *VMLink) {
+			_ = v.SendCtlToAgent(hyperstart.CtlFrame{Code: hyperstart.Version})
+		}})
+	register("CCP-S-15", Fault{Requirement: "CCP-S-15", What: "a failed RegisterVM is reported as a success",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if isResponse(f, api.CmdRegisterVM, true) {
+				return success(api.CmdRegisterVM, api.RegisterVMResponse{})
+			}
+			return raw(f)
+		}})
+	register("CCP-S-16", Fault{Requirement: "CCP-S-16", What: "RegisterVM waits for READY forever",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if isResponse(f, api.CmdRegisterVM, true) && bytes.Contains(f.Payload, []byte("READY")) {
+				return nil
+			}
+			return raw(f)
+		}})
+	register("CCP-S-17", Fault{Requirement: "CCP-S-17", What: "AttachVM and UnregisterVM of an unknown id succeed",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if isResponse(f, api.CmdAttachVM, true) {
+				return success(api.CmdAttachVM, api.AttachVMResponse{})
+			}
+			if isResponse(f, api.CmdUnregisterVM, true) {
+				return success(api.CmdUnregisterVM, nil)
+			}
+			return raw(f)
+		}})
+	register("CCP-S-18", Fault{Requirement: "CCP-S-18", What: "Hyper on an unattached connection still reaches the agent",
+		OnServerFrame: func(l *Link, f api.Frame) []byte {
+			if isResponse(f, api.CmdHyper, true) && bytes.Contains(f.Payload, []byte("not attached")) {
+				if v := l.Proxy().LastVM(); v != nil {
+					if p, ok := l.LastCommand(api.CmdHyper); ok {
+						if h, ok := hyperOf(p); ok {
+							if code, ok := hyperstart.CodeByName(h.HyperName); ok {
+								_ = v.SendCtlToAgent(hyperstart.CtlFrame{Code: code, Payload: h.Data})
+							}
+						}
+					}
+				}
+			}
+			return raw(f)
+		}})
+	register("CCP-S-19", Fault{Requirement: "CCP-S-19", What: "the agent's ACK payload is wrapped instead of returned verbatim",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if isResponse(f, api.CmdHyper, false) && len(f.Payload) > 0 {
+				wrapped, _ := json.Marshal(map[string]string{"result": string(f.Payload)})
+				return success(api.CmdHyper, json.RawMessage(wrapped))
+			}
+			return raw(f)
+		}})
+	register("CCP-S-20", Fault{Requirement: "CCP-S-20", What: "an unknown hyperName wedges the VM: later Hyper commands are never answered",
+		OnServerFrame: func(l *Link, f api.Frame) []byte {
+			if isResponse(f, api.CmdHyper, true) && bytes.Contains(f.Payload, []byte("unknown, allowed one of")) {
+				l.Proxy().State("wedged", func() any { return &counter{} }).(*counter).n = 1
+			}
+			return raw(f)
+		},
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if isCommand(f, api.CmdHyper) && l.Proxy().State("wedged", func() any { return &counter{} }).(*counter).n == 1 {
+				return nil
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-21", Fault{Requirement: "CCP-S-21", What: "tokens on a non-start Hyper command are ignored instead of rejected",
+		OnClientFrame: func(_ *Link, f api.Frame) []api.Frame {
+			if isCommand(f, api.CmdHyper) {
+				if h, ok := hyperOf(f.Payload); ok && !isStart(h.HyperName) && len(h.Tokens) > 0 {
+					h.Tokens = nil
+					f.Payload, _ = json.Marshal(h)
+				}
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-22", Fault{Requirement: "CCP-S-22", What: "relocated sequence numbers are shifted by 100",
+		OnAgentCtl: func(_ *VMLink, f hyperstart.CtlFrame) []hyperstart.CtlFrame {
+			name := f.Code.String()
+			if p, err := hyperstart.ProcessOf(name, f.Payload); err == nil && p.Stdio != 0 {
+				stderr := p.Stderr
+				if stderr != 0 {
+					stderr += 100
+				}
+				if b, err := hyperstart.RelocateProcess(name, f.Payload, p.Stdio+100, stderr); err == nil {
+					f.Payload = b
+				}
+			}
+			return []hyperstart.CtlFrame{f}
+		}})
+	register("CCP-S-23", Fault{Requirement: "CCP-S-23", What: "a token-bearing start reaches the agent before its shim connected",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if isCommand(f, api.CmdHyper) {
+				if h, ok := hyperOf(f.Payload); ok && isStart(h.HyperName) && len(h.Tokens) == 1 {
+					if v := l.Proxy().LastVM(); v != nil {
+						code, _ := hyperstart.CodeByName(h.HyperName)
+						_ = v.SendCtlToAgent(hyperstart.CtlFrame{Code: code, Payload: h.Data})
+					}
+				}
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-24", Fault{Requirement: "CCP-S-24", What: "a second tokenless start on a connection fails",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if isCommand(f, api.CmdHyper) {
+				if h, ok := hyperOf(f.Payload); ok && isStart(h.HyperName) && len(h.Tokens) == 0 {
+					c := l.State("starts", func() any { return &counter{} }).(*counter)
+					if c.n++; c.n > 1 {
+						_ = l.ToClient(failure(api.CmdHyper, "a process is already started"))
+						return nil
+					}
+				}
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-25", Fault{Requirement: "CCP-S-25", What: "ConnectShim with an unknown or claimed token succeeds",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if isResponse(f, api.CmdConnectShim, true) {
+				return success(api.CmdConnectShim, nil)
+			}
+			return raw(f)
+		}})
+	register("CCP-S-26", Fault{Requirement: "CCP-S-26", What: "a token can be claimed only once: a reconnecting shim is refused",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if isCommand(f, api.CmdConnectShim) {
+				var c api.ConnectShim
+				_ = json.Unmarshal(f.Payload, &c)
+				seen := l.Proxy().State("claimed", func() any { return &sync.Map{} }).(*sync.Map)
+				if _, dup := seen.LoadOrStore(c.Token, true); dup {
+					_ = l.ToClient(failure(api.CmdConnectShim, "token already used"))
+					return nil
+				}
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-27", Fault{Requirement: "CCP-S-27", What: "DisconnectShim is answered and the connection kept open",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if isCommand(f, api.CmdDisconnectShim) && l.IsShim() {
+				_ = l.ToClient(success(api.CmdDisconnectShim, nil))
+				return nil
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-28", Fault{Requirement: "CCP-S-28", What: "signal numbers >= 31 are accepted",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if isCommand(f, api.CmdSignal) {
+				var s api.Signal
+				if json.Unmarshal(f.Payload, &s) == nil && s.SignalNumber >= api.MaxSignal {
+					_ = l.ToClient(success(api.CmdSignal, nil))
+					return nil
+				}
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-29", Fault{Requirement: "CCP-S-29", What: "SIGKILL/SIGTERM before the process started is answered without ProcessExited",
+		OnServerFrame: func(l *Link, f api.Frame) []byte {
+			if f.Header.Type == api.TypeNotification {
+				if p, ok := l.LastCommand(api.CmdSignal); ok && bytes.Equal(f.Payload, []byte{0}) {
+					var s api.Signal
+					if json.Unmarshal(p, &s) == nil && (s.SignalNumber == api.SIGKILL || s.SignalNumber == api.SIGTERM) {
+						return nil
+					}
+				}
+			}
+			return raw(f)
+		}})
+	register("CCP-S-30", Fault{Requirement: "CCP-S-30", What: "killcontainer carries allProcesses true",
+		OnAgentCtl: func(_ *VMLink, f hyperstart.CtlFrame) []hyperstart.CtlFrame {
+			if f.Code == hyperstart.KillContainer {
+				var k hyperstart.KillCommand
+				if json.Unmarshal(f.Payload, &k) == nil {
+					k.AllProcesses = true
+					f.Payload, _ = json.Marshal(k)
+				}
+			}
+			if f.Code == hyperstart.WinSize {
+				var w hyperstart.WindowSizeMessage
+				if json.Unmarshal(f.Payload, &w) == nil {
+					w.Row, w.Column = w.Column, w.Row
+					f.Payload, _ = json.Marshal(w)
+				}
+			}
+			return []hyperstart.CtlFrame{f}
+		}})
+	register("CCP-S-31", Fault{Requirement: "CCP-S-31", What: "stdin sent before ConnectShim reaches the agent",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if f.Header.Type == api.TypeStream && f.Header.Opcode == api.StreamStdin && !l.IsShim() {
+				if v := l.Proxy().LastVM(); v != nil {
+					_ = v.SendIOToAgent(hyperstart.IOFrame{Seq: 3, Data: f.Payload})
+				}
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-32", Fault{Requirement: "CCP-S-32", What: "the zero-length stdin frame (EOF) is not passed to the agent",
+		OnAgentIO: func(_ *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame {
+			if len(f.Data) == 0 {
+				return nil
+			}
+			return []hyperstart.IOFrame{f}
+		}})
+	register("CCP-S-33", Fault{Requirement: "CCP-S-33", What: "stdin above the agent's limit goes out as one oversize io frame",
+		OnAgentIO: coalesceStdin()})
+	register("CCP-S-34", Fault{Requirement: "CCP-S-34", What: "agent stdout is delivered as stderr and stderr as stdout",
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if f.Header.Type == api.TypeStream {
+				switch f.Header.Opcode {
+				case api.StreamStdout:
+					f.Header.Opcode = api.StreamStderr
+				case api.StreamStderr:
+					f.Header.Opcode = api.StreamStdout
+				}
+			}
+			return raw(f)
+		}})
+	register("CCP-S-35", Fault{Requirement: "CCP-S-35", What: "EOF on the stderr sequence reports the process exited (the real proxy fires on either seq)",
+		OnServerIO: func(_ *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame {
+			if len(f.Data) == 0 && f.Seq >= 4 && f.Seq%2 == 0 {
+				return []hyperstart.IOFrame{f, {Seq: f.Seq - 1}, {Seq: f.Seq - 1, Data: []byte{0}}}
+			}
+			return []hyperstart.IOFrame{f}
+		}})
+	register("CCP-S-36", Fault{Requirement: "CCP-S-36", What: "log entries are answered with a response",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if f.Header.Type == api.TypeStream && f.Header.Opcode == api.StreamLog {
+				_ = l.ToClient(success(api.CmdRegisterVM, nil))
+			}
+			return []api.Frame{f}
+		}})
+	register("CCP-S-37", Fault{Requirement: "CCP-S-37", What: "closing a runtime connection unregisters the VMs it registered",
+		OnClientClose: func(l *Link) {
+			p, ok := l.LastCommand(api.CmdRegisterVM)
+			if !ok {
+				return
+			}
+			var r api.RegisterVM
+			if json.Unmarshal(p, &r) != nil {
+				return
+			}
+			c, err := net.DialTimeout("unix", l.Proxy().ReferencePath(), time.Second)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			_ = api.NewWriter(c).WriteJSON(api.TypeCommand, api.CmdUnregisterVM, false, api.UnregisterVM{ContainerID: r.ContainerID})
+			_ = c.SetReadDeadline(time.Now().Add(time.Second))
+			_, _ = api.NewReader(c).ReadFrame()
+		}})
+	register("CCP-S-38", Fault{Requirement: "CCP-S-38", What: "shims stay connected after the agent's io channel closed",
+		OnServerClose: func(l *Link) bool { return !l.IsShim() }})
+	register("CCP-S-39", Fault{Requirement: "CCP-S-39", What: "every client connection leaks an fd",
+		OnAccept: func(l *Link) {
+			if f, err := os.Open(os.DevNull); err == nil {
+				leaked := l.Proxy().State("leaked", func() any { return &[]*os.File{} }).(*[]*os.File)
+				*leaked = append(*leaked, f) // never closed: the leak
+			}
+		}})
+}
+
+// interleave holds back a payload-carrying frame's payload and writes the
+// next frame between its header and its payload; a lone frame's payload
+// follows after a short while.
+func interleave() func(*Link, api.Frame) []byte {
+	return func(l *Link, f api.Frame) []byte {
+		st := l.State("interleave", func() any { return &heldPayload{} }).(*heldPayload)
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		b := raw(f)
+		if st.rest != nil {
+			b = append(b, st.rest...)
+			st.rest = nil
+			st.timer.Stop()
+			return b
+		}
+		if len(f.Payload) == 0 {
+			return b
+		}
+		st.rest = b[api.HeaderSize:]
+		st.timer = time.AfterFunc(300*time.Millisecond, func() {
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			if st.rest != nil {
+				_ = l.ToClient(st.rest)
+				st.rest = nil
+			}
+		})
+		return b[:api.HeaderSize]
+	}
+}
+
+type heldPayload struct {
+	mu    sync.Mutex
+	rest  []byte
+	timer *time.Timer
+}
+
+// coalesceStdin merges a full-size stdin frame with the next frame of its
+// sequence into one oversize frame, as a proxy that never splits would send.
+func coalesceStdin() func(*VMLink, hyperstart.IOFrame) []hyperstart.IOFrame {
+	var mu sync.Mutex
+	held := map[*VMLink]*hyperstart.IOFrame{}
+	return func(v *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame {
+		mu.Lock()
+		defer mu.Unlock()
+		if h := held[v]; h != nil && h.Seq == f.Seq {
+			delete(held, v)
+			data := append(append([]byte(nil), h.Data...), f.Data...)
+			b := make([]byte, hyperstart.IOHeaderSize, hyperstart.IOHeaderSize+len(data))
+			binary.BigEndian.PutUint64(b[0:8], f.Seq)
+			binary.BigEndian.PutUint32(b[8:12], uint32(hyperstart.IOHeaderSize+len(data)))
+			_ = v.WriteAgentIORaw(append(b, data...))
+			return nil
+		}
+		if len(f.Data) == hyperstart.IOMaxData {
+			held[v] = &f
+			return nil
+		}
+		return []hyperstart.IOFrame{f}
+	}
+}
