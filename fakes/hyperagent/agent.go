@@ -196,17 +196,19 @@ func (a *Agent) sendReady() {
 			return
 		}
 	}
-	// Taken before the write, so any command a proxy sends after reading
-	// READY is recorded later than ReadyAt.
-	at := time.Now()
-	if err := a.SendCtl(hyperstart.CtlFrame{Code: a.readyCode}); err != nil {
-		a.recordError(fmt.Errorf("hyperagent: sending %s: %w", a.readyCode, err))
-		return
-	}
+	// Recorded before the write: a proxy may read READY and answer its
+	// client before this goroutine runs again, and ReadyAt must already
+	// tell; any command sent after READY is recorded later than ReadyAt.
 	a.mu.Lock()
-	a.readyAt = at
+	a.readyAt = time.Now()
 	a.notifyLocked()
 	a.mu.Unlock()
+	if err := a.SendCtl(hyperstart.CtlFrame{Code: a.readyCode}); err != nil {
+		a.recordError(fmt.Errorf("hyperagent: sending %s: %w", a.readyCode, err))
+		a.mu.Lock()
+		a.readyAt = time.Time{}
+		a.mu.Unlock()
+	}
 }
 
 // Dials lists the connections accepted so far in the order they were dialed,
