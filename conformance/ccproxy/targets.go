@@ -79,16 +79,16 @@ func CommandServer(argv []string) ServerTarget {
 // and the session's token. Its stdin, stdout and stderr are the session's;
 // signals from ShimRun.Signals are forwarded to the process; its exit code
 // is returned, and death by a signal is ErrShimSignalled. A shim learns the
-// window size for SIGWINCH from its terminal, and a command shim has none:
-// ShimRun.WindowSize does not reach it.
+// window size for SIGWINCH from its terminal, so its stdout is a terminal
+// (WithTerminal) sized as ShimRun.WindowSize says.
 func CommandShim(argv []string) ClientTarget {
 	argv = append([]string(nil), argv...)
-	return ClientTarget{
+	return WithTerminal(ClientTarget{
 		Name: "command " + strings.Join(argv, " "),
 		Shim: func(ctx context.Context, run ShimRun) (int, error) {
 			return runCommandShim(ctx, argv, run)
 		},
-	}
+	})
 }
 
 // ReferenceServer targets the reference proxy, in-process, a fresh Server
