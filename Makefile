@@ -8,7 +8,7 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 
 ## test: vet, then every Ginkgo suite with the race detector
 test: vet
-	$(GINKGO) -r --race --keep-going --timeout=30m --poll-progress-after=120s --randomize-all --output-interceptor-mode=none
+	$(GINKGO) -r --race --keep-going --timeout=30m --poll-progress-after=120s --randomize-all --output-interceptor-mode=none --no-color
 
 vet:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
