@@ -1,0 +1,150 @@
+package spacer
+
+import (
+	"math/bits"
+	"os"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"golang.org/x/sys/unix"
+
+	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/fakes/fakespacer"
+	"github.com/wirecert/wirecert/reference/spacer/api"
+)
+
+// ServiceSpecs registers the spacer service conformance suite against t:
+// every spec labelled with the requirement (SPC-S-01..08) and level it
+// checks and named after the requirement's text. Each spec starts a fresh
+// service and stops it afterwards. Call it at the top level of a test file
+// (var _ = ServiceSpecs(...)) or inside a container.
+func ServiceSpecs(t ServiceTarget) bool {
+	name := "spacer service conformance"
+	if t.Name != "" {
+		name += " of " + t.Name
+	}
+	return Describe(name, func() {
+		var forms []form
+		if len(t.Command) > 0 {
+			forms = append(forms, form{name: "as a process"})
+		}
+		if t.Serve != nil {
+			forms = append(forms, form{name: "in-process", inProcess: true})
+		}
+		if len(forms) == 0 {
+			It("has a service to test", func() {
+				Fail("the ServiceTarget sets neither Command nor Serve, allowed either or both")
+			})
+		}
+		for _, f := range forms {
+			s := &serviceSuite{t: t, form: f}
+			Context(f.name, func() {
+				Describe("RoomsRequest", s.roomsSpecs)
+				Describe("invalid Spaces", s.invalidSpecs)
+				Describe("fd ownership", s.ownershipSpecs)
+				Describe("SubspaceRequest", s.subspaceSpecs)
+				Describe("hostile requests", s.hostileSpecs)
+				Describe("disconnect", s.disconnectSpecs)
+				Describe("session", s.sessionSpecs)
+			})
+		}
+	})
+}
+
+// serviceSuite carries the target and the form of running it to the spec
+// bodies.
+type serviceSuite struct {
+	t    ServiceTarget
+	form form
+}
+
+// it registers one spec checking requirement id at level.
+func (s *serviceSuite) it(id string, level requirement.Level, what string, body func(ctx SpecContext)) {
+	It(requirement.Describe(id, level, what), requirement.Labels(id, level), SpecTimeout(s.t.specTimeout()), body)
+}
+
+// entry is a table entry checking requirement id at level; params are the
+// table body's arguments after the SpecContext.
+func (s *serviceSuite) entry(id string, level requirement.Level, what string, params ...any) TableEntry {
+	return Entry(requirement.Describe(id, level, what),
+		append([]any{requirement.Labels(id, level), SpecTimeout(s.t.specTimeout())}, params...)...)
+}
+
+// table registers a DescribeTable with entries built in a loop.
+func table(what string, body any, entries ...TableEntry) {
+	args := []any{body}
+	for _, e := range entries {
+		args = append(args, e)
+	}
+	DescribeTable(what, args...)
+}
+
+// start starts the service under test for the current spec.
+func (s *serviceSuite) start() *instance {
+	GinkgoHelper()
+	return startService(s.t, s.form)
+}
+
+// request sends req and receives the response, whose fds are closed when
+// the spec ends (or earlier by the spec).
+func (s *serviceSuite) request(peer *fakespacer.RawClient, req api.Request) *fakespacer.Received {
+	GinkgoHelper()
+	Expect(peer.Send(req)).To(Succeed(), "sending %T%+v", req, req)
+	got, err := peer.Receive()
+	Expect(err).NotTo(HaveOccurred(), "the response to %T%+v", req, req)
+	DeferCleanup(got.Close)
+	return got
+}
+
+// needsRoot skips a spec that creates namespaces when we are not root.
+func needsRoot() {
+	if os.Geteuid() != 0 {
+		Skip("needs root: the service creates namespaces")
+	}
+}
+
+// roomTypes are the namespace types of a RoomsRequest, in field order.
+var roomTypes = []uint64{unix.CLONE_NEWCGROUP, unix.CLONE_NEWIPC, unix.CLONE_NEWNS,
+	unix.CLONE_NEWNET, unix.CLONE_NEWTIME, unix.CLONE_NEWUTS}
+
+// subspaceTypes are the namespace types of a SubspaceRequest.
+var subspaceTypes = []uint64{unix.CLONE_NEWUSER, unix.CLONE_NEWPID}
+
+// roomsCases are the RoomsRequests every namespace spec makes: each type
+// alone and all six at once.
+func roomsCases() []struct {
+	what   string
+	spaces uint64
+} {
+	var cases []struct {
+		what   string
+		spaces uint64
+	}
+	for _, t := range roomTypes {
+		cases = append(cases, struct {
+			what   string
+			spaces uint64
+		}{api.NamespaceTypeName(t) + " alone", t})
+	}
+	return append(cases, struct {
+		what   string
+		spaces uint64
+	}{"all six at once", api.RoomsSpaces})
+}
+
+// invalidRequests are requests with Spaces a service must refuse.
+var invalidRequests = []struct {
+	what string
+	req  api.Request
+}{
+	{"RoomsRequest with empty Spaces", &api.RoomsRequest{Spaces: 0}},
+	{"RoomsRequest for a user namespace", &api.RoomsRequest{Spaces: unix.CLONE_NEWUSER}},
+	{"RoomsRequest for a PID namespace", &api.RoomsRequest{Spaces: unix.CLONE_NEWPID}},
+	{"RoomsRequest for all six and a user namespace", &api.RoomsRequest{Spaces: api.RoomsSpaces | unix.CLONE_NEWUSER}},
+	{"RoomsRequest with bit 40", &api.RoomsRequest{Spaces: 1 << 40}},
+	{"SubspaceRequest with empty Spaces", &api.SubspaceRequest{Spaces: 0}},
+	{"SubspaceRequest for a net namespace", &api.SubspaceRequest{Spaces: unix.CLONE_NEWNET}},
+	{"SubspaceRequest for user and UTS namespaces", &api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER | unix.CLONE_NEWUTS}},
+}
+
+func popcount(spaces uint64) int { return bits.OnesCount64(spaces) }

@@ -1,0 +1,197 @@
+package spacer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"golang.org/x/sys/unix"
+
+	"github.com/wirecert/wirecert/fakes/fakespacer"
+)
+
+// Errors of a service under test that the specs report.
+var (
+	ErrServiceCrashed = errors.New("service under test crashed")
+	ErrServicePanic   = errors.New("service under test panicked")
+)
+
+// goPanicExitCode is how a Go program exits on a panic or fatal error.
+const goPanicExitCode = 2
+
+// form is one way of running the service under test.
+type form struct {
+	name      string
+	inProcess bool
+}
+
+// instance is one service under test, started for one spec, with the
+// suite's end of its socket.
+type instance struct {
+	t    ServiceTarget
+	form form
+	// conn is the suite's end; peer speaks on it.
+	conn *net.UnixConn
+	peer *fakespacer.RawClient
+	// pid is the service's process (this process when in-process).
+	pid int
+
+	// process form
+	cmd    *exec.Cmd
+	pidfd  int
+	stderr *os.File
+	killed atomic.Bool // by stop: no crash
+
+	stopOnce sync.Once
+	done     chan struct{} // closed once the service ended (and was reaped)
+	endErr   error         // how it ended: Serve's error or the wait error
+	crashed  error         // non-nil for a crash or panic
+}
+
+// startService starts the service under test in form f and stops it when
+// the spec ends.
+func startService(t ServiceTarget, f form) *instance {
+	GinkgoHelper()
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	Expect(err).NotTo(HaveOccurred(), "socketpair")
+	ours, theirs := os.NewFile(uintptr(pair[0]), "suite end"), os.NewFile(uintptr(pair[1]), "service end")
+	defer ours.Close()
+	conn, err := net.FileConn(ours)
+	if err != nil {
+		theirs.Close()
+		Fail(fmt.Sprintf("suite end of the socketpair: %v", err))
+	}
+	inst := &instance{t: t, form: f, conn: conn.(*net.UnixConn), done: make(chan struct{}), pidfd: -1}
+	inst.peer = fakespacer.NewRawClient(inst.conn, t.stepTimeout(), 0)
+	if f.inProcess {
+		inst.startInProcess(theirs)
+	} else {
+		inst.startProcess(theirs)
+	}
+	DeferCleanup(inst.stop)
+	return inst
+}
+
+func (i *instance) startInProcess(theirs *os.File) {
+	GinkgoHelper()
+	defer theirs.Close()
+	conn, err := net.FileConn(theirs)
+	Expect(err).NotTo(HaveOccurred(), "service end of the socketpair")
+	i.pid = os.Getpid()
+	go func() {
+		defer close(i.done)
+		defer func() {
+			if r := recover(); r != nil {
+				i.crashed = fmt.Errorf("%w: %v", ErrServicePanic, r)
+				i.endErr = i.crashed
+			}
+		}()
+		i.endErr = i.t.Serve(conn.(*net.UnixConn))
+	}()
+}
+
+func (i *instance) startProcess(theirs *os.File) {
+	GinkgoHelper()
+	defer theirs.Close()
+	Expect(i.t.Command).NotTo(BeEmpty(), "the target's Command")
+	stderr, err := os.CreateTemp("", "wirecert-spacer-stderr-*")
+	Expect(err).NotTo(HaveOccurred())
+	os.Remove(stderr.Name())
+	i.stderr = stderr
+	cmd := exec.Command(i.t.Command[0], i.t.Command[1:]...)
+	if i.t.Path != "" {
+		cmd = &exec.Cmd{Path: i.t.Path, Args: append([]string(nil), i.t.Command...)}
+	}
+	cmd.ExtraFiles = []*os.File{theirs} // fd 3
+	// a file, not a pipe: Wait then returns when the service does, not
+	// when its sub-services let go of the pipe
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, PidFD: &i.pidfd}
+	if err := cmd.Start(); err != nil {
+		stderr.Close()
+		Fail(fmt.Sprintf("starting the service under test %q: %v", cmd.Path, err))
+	}
+	i.cmd, i.pid = cmd, cmd.Process.Pid
+	go func() {
+		defer close(i.done)
+		i.endErr = cmd.Wait()
+		if i.killed.Load() {
+			return
+		}
+		st := cmd.ProcessState
+		if st == nil {
+			return // never ran: Start failed
+		}
+		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			i.crashed = fmt.Errorf("%w: killed by %v", ErrServiceCrashed, ws.Signal())
+		} else if st.ExitCode() == goPanicExitCode {
+			i.crashed = fmt.Errorf("%w: exit code %d, as of a Go panic or fatal error", ErrServiceCrashed, goPanicExitCode)
+		}
+	}()
+}
+
+// ended tells whether the service has ended.
+func (i *instance) ended() bool {
+	select {
+	case <-i.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stopGrace is how long a service gets to end after the suite closed its
+// end at the end of a spec, before SIGTERM; SPC-S-07's specs judge how
+// long it takes.
+const stopGrace = 100 * time.Millisecond
+
+// awaitEnd waits up to the step timeout for the service to end and
+// returns whether it did.
+func (i *instance) awaitEnd() bool { return i.awaitEndWithin(i.t.stepTimeout()) }
+
+func (i *instance) awaitEndWithin(d time.Duration) bool {
+	select {
+	case <-i.done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// stop closes the suite's end, gives the service a step timeout to end,
+// then kills its process group. It shows the service's output.
+func (i *instance) stop() { i.stopOnce.Do(i.doStop) }
+
+func (i *instance) doStop() {
+	_ = i.conn.Close()
+	if !i.form.inProcess && !i.awaitEndWithin(stopGrace) {
+		// it had its grace; what it does after the spec is no verdict
+		i.killed.Store(true)
+		_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGTERM)
+		if !i.awaitEnd() {
+			_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
+			<-i.done
+		}
+	}
+	if i.form.inProcess {
+		i.awaitEnd() // a Serve that does not return is left behind
+	}
+	if !i.form.inProcess {
+		// sub-services a spec left behind are in the group too
+		_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
+		unix.Close(i.pidfd)
+		if _, err := i.stderr.Seek(0, io.SeekStart); err == nil {
+			_, _ = io.Copy(GinkgoWriter, i.stderr)
+		}
+		i.stderr.Close()
+	}
+}

@@ -1,0 +1,147 @@
+package spacer_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/wirecert/wirecert/conformance/requirement"
+)
+
+// teethRunner is internal/teethrun, built once.
+var teethRunner string
+
+var _ = SynchronizedBeforeSuite(func() []byte {
+	path, err := gexec.Build("github.com/wirecert/wirecert/conformance/spacer/internal/teethrun")
+	Expect(err).NotTo(HaveOccurred())
+	return []byte(path)
+}, func(path []byte) {
+	teethRunner = string(path)
+})
+
+var _ = SynchronizedAfterSuite(func() {}, func() { gexec.CleanupBuildArtifacts() })
+
+// verdicts maps "ID/level" to how many specs passed, failed and skipped.
+type verdicts struct {
+	passed, failed, skipped map[string]int
+	failures                []string
+}
+
+// runSuite runs internal/teethrun and reads its JSON report.
+func runSuite(suite, target, brk string) verdicts {
+	GinkgoHelper()
+	report := filepath.Join(GinkgoT().TempDir(), "report.json")
+	cmd := exec.Command(teethRunner, "--suite", suite, "--target", target, "--break", brk, "--json", report)
+	cmd.Dir = filepath.Dir(report)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		var exit *exec.ExitError
+		Expect(err).To(BeAssignableToTypeOf(exit), "running the suite: %s", out)
+	}
+	var reports []types.Report
+	b, err := os.ReadFile(report)
+	Expect(err).NotTo(HaveOccurred(), "the run's JSON report; output:\n%s", out)
+	Expect(json.Unmarshal(b, &reports)).To(Succeed())
+	v := verdicts{passed: map[string]int{}, failed: map[string]int{}, skipped: map[string]int{}}
+	for _, r := range reports {
+		for _, spec := range r.SpecReports {
+			if spec.LeafNodeType != types.NodeTypeIt {
+				continue
+			}
+			id, level := requirement.FromLabels(spec.Labels())
+			key := id + "/" + string(level)
+			switch {
+			case spec.State == types.SpecStatePassed:
+				v.passed[key]++
+			case spec.State == types.SpecStateSkipped:
+				v.skipped[key]++
+			case spec.State.Is(types.SpecStateFailureStates):
+				v.failed[key]++
+				v.failures = append(v.failures, spec.LeafNodeText+": "+spec.Failure.Message)
+			}
+		}
+	}
+	return v
+}
+
+func keys(m map[string]int) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+var _ = Describe("teeth of the spacer suites", func() {
+
+	expectAllPass := func(v verdicts, prefix string) {
+		GinkgoHelper()
+		Expect(v.failed).To(BeEmpty(), "failed specs:\n%s", strings.Join(v.failures, "\n"))
+		for _, r := range requirement.All(prefix) {
+			passed := v.passed[r.ID+"/must"] + v.passed[r.ID+"/should"]
+			Expect(passed).To(BeNumerically(">", 0), "%s has passing specs", r.ID)
+		}
+	}
+
+	Context("the reference and the unbroken fakes", func() {
+		BeforeEach(func() {
+			if os.Geteuid() != 0 {
+				Skip("needs root: the service specs create namespaces")
+			}
+		})
+		It("the reference service passes every service requirement", func() {
+			expectAllPass(runSuite("service", "reference", "none"), "SPC-S-")
+		})
+		It("the reference client passes every client requirement", func() {
+			expectAllPass(runSuite("client", "reference", "none"), "SPC-C-")
+		})
+		It("the fake service without a break passes every service requirement", func() {
+			expectAllPass(runSuite("service", "fake", "none"), "SPC-S-")
+		})
+		It("the fake client without a break passes every client requirement", func() {
+			expectAllPass(runSuite("client", "fake", "none"), "SPC-C-")
+		})
+	})
+
+	DescribeTable("a fake that breaks one requirement fails exactly its specs",
+		func(suite, brk, broken string, alsoFailing ...string) {
+			if os.Geteuid() != 0 {
+				Skip("needs root: the service specs create namespaces")
+			}
+			v := runSuite(suite, "fake", brk)
+			Expect(v.failed).To(HaveKey(broken), "%s fails against --break %s; failed: %v", broken, brk, keys(v.failed))
+			Expect(keys(v.failed)).To(ConsistOf(append([]string{broken}, alsoFailing...)),
+				"the requirements failing against --break %s:\n%s", brk, strings.Join(v.failures, "\n"))
+		},
+		Entry(nil, "service", "wrong-type", "SPC-S-01/must"),
+		Entry(nil, "service", "file-for-namespace", "SPC-S-01/must"),
+		Entry(nil, "service", "socket-for-namespace", "SPC-S-01/must"),
+		Entry(nil, "service", "old-time", "SPC-S-01/must"),
+		Entry(nil, "service", "foreign-owner", "SPC-S-01/must"),
+		Entry(nil, "service", "extra-fd", "SPC-S-02/must"),
+		Entry(nil, "service", "fds-on-error", "SPC-S-02/must"),
+		Entry(nil, "service", "too-many-fds", "SPC-S-02/must"),
+		Entry(nil, "service", "coalesce", "SPC-S-02/must", "SPC-S-01/must"),
+		Entry(nil, "service", "lax-spaces", "SPC-S-03/must"),
+		Entry(nil, "service", "keep-fds", "SPC-S-04/must", "SPC-S-08/must"),
+		Entry(nil, "service", "subspace-fd-order", "SPC-S-05/must"),
+		Entry(nil, "service", "pidfd-of-self", "SPC-S-05/must"),
+		Entry(nil, "service", "crash-on-garbage", "SPC-S-06/must", "SPC-S-06/should"),
+		Entry(nil, "service", "close-on-unknown", "SPC-S-06/should"),
+		Entry(nil, "service", "linger", "SPC-S-07/must"),
+		Entry(nil, "service", "leak-fd", "SPC-S-08/must"),
+		Entry(nil, "client", "no-type-defs", "SPC-C-01/must"),
+		Entry(nil, "client", "small-room", "SPC-C-02/must"),
+		Entry(nil, "client", "keep-stray-fds", "SPC-C-03/must"),
+		Entry(nil, "client", "drop-reason", "SPC-C-04/must"),
+	)
+})

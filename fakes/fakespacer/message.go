@@ -1,0 +1,125 @@
+package fakespacer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// MaxMessageSize is the largest message one sendmsg may carry.
+const MaxMessageSize = 8192
+
+// ScmMaxFd is the kernel's limit of fds in one SCM_RIGHTS message.
+const ScmMaxFd = 253
+
+// Errors of the message layer, wrapped with what was seen.
+var (
+	// ErrNotGobFramed: what one recvmsg brought is not whole gob messages.
+	ErrNotGobFramed = errors.New("not whole gob messages")
+	// ErrControlTruncated: the kernel set MSG_CTRUNC.
+	ErrControlTruncated = errors.New("ancillary data truncated")
+)
+
+// GobFramed tells whether b is made of whole gob messages, each an
+// unsigned count followed by that many bytes.
+func GobFramed(b []byte) bool {
+	for len(b) > 0 {
+		count, size := gobUint(b)
+		if size == 0 || count == 0 || count > uint64(len(b)-size) {
+			return false
+		}
+		b = b[size+int(count):]
+	}
+	return true
+}
+
+// gobUint decodes a gob unsigned integer: a byte below 0x80, or a byte
+// holding the negated length of the big-endian value that follows.
+func gobUint(b []byte) (uint64, int) {
+	if len(b) == 0 {
+		return 0, 0
+	}
+	if b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	n := 256 - int(b[0])
+	if n > 8 || len(b) < 1+n {
+		return 0, 0
+	}
+	var v uint64
+	for _, c := range b[1 : 1+n] {
+		v = v<<8 | uint64(c)
+	}
+	return v, 1 + n
+}
+
+// sendmsg sends b with fds as SCM_RIGHTS in one sendmsg, within timeout.
+func sendmsg(uc *net.UnixConn, timeout time.Duration, b []byte, fds []int) error {
+	var oob []byte
+	if len(fds) > 0 {
+		oob = unix.UnixRights(fds...)
+	}
+	if err := uc.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+		return err
+	}
+	n, _, err := uc.WriteMsgUnix(b, oob, nil)
+	if err != nil {
+		return err
+	}
+	if n != len(b) {
+		return fmt.Errorf("short write: bytes sent is %d, allowed %d", n, len(b))
+	}
+	return nil
+}
+
+// arrival is what one recvmsg brought.
+type arrival struct {
+	data  []byte
+	fds   []int
+	flags int
+}
+
+// recvmsg receives one message within timeout into buf, with ancillary
+// room oob. The fds are the caller's, also on error; io.EOF on a closed
+// connection.
+func recvmsg(uc *net.UnixConn, timeout time.Duration, buf, oob []byte) (arrival, error) {
+	if err := uc.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		return arrival{}, err
+	}
+	n, oobn, flags, _, err := uc.ReadMsgUnix(buf, oob)
+	a := arrival{data: buf[:max(n, 0)], fds: parseRights(oob[:oobn]), flags: flags}
+	if err != nil {
+		return a, err
+	}
+	if n == 0 && len(a.fds) == 0 {
+		return a, io.EOF
+	}
+	return a, nil
+}
+
+func parseRights(oob []byte) []int {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil
+	}
+	var fds []int
+	for i := range msgs {
+		if rights, err := unix.ParseUnixRights(&msgs[i]); err == nil {
+			fds = append(fds, rights...)
+		}
+	}
+	return fds
+}
+
+func closeFds(fds []int) {
+	for _, fd := range fds {
+		_ = unix.Close(fd)
+	}
+}
+
+// oobRoom returns an ancillary buffer with room for n fds.
+func oobRoom(n int) []byte { return make([]byte, unix.CmsgSpace(n*4)) }

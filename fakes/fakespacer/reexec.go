@@ -1,0 +1,69 @@
+package fakespacer
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// ServiceArg0 is the argv[0] that makes a binary importing this package
+// serve fd 3 as a fake service (flags as for Main) instead of running its
+// main.
+const ServiceArg0 = "wirecert-fakespacer-service"
+
+// serviceFd is where a fake service process finds its connected socket.
+const serviceFd = 3
+
+func init() {
+	if len(os.Args) > 0 && os.Args[0] == ServiceArg0 {
+		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
+}
+
+// ServiceCommand returns the program and argv that start a fake service
+// with break b by re-executing the running binary: give it its socket as
+// fd 3.
+func ServiceCommand(b Break) (path string, argv []string, err error) {
+	path, err = os.Executable()
+	if err != nil {
+		return "", nil, fmt.Errorf("fakespacer: own executable: %w", err)
+	}
+	return path, []string{ServiceArg0, "--break", string(b)}, nil
+}
+
+// Main runs a fake service on the connected unix socket at fd 3, as told
+// by args (--break NAME, --own-namespaces, --list), and returns the exit
+// code: 0 after the client disconnected, 1 on an error, 2 on bad args (a
+// CrashOnGarbage fake panics, which Go exits with 2 too).
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fakespacer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("break", string(None), "the break to apply (--list shows all)")
+	own := fs.Bool("own-namespaces", false, "hand out the fake's own namespaces (no root needed, no sub-services)")
+	list := fs.Bool("list", false, "list the breaks and exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *list {
+		for _, info := range Breaks() {
+			fmt.Fprintf(stdout, "%-22s %-9s %s\n", info.Break, info.Requirement, info.What)
+		}
+		return 0
+	}
+	info, err := LookupBreak(*name)
+	if err != nil {
+		fmt.Fprintln(stderr, "fakespacer:", err)
+		return 2
+	}
+	conn, err := fdConn(serviceFd)
+	if err != nil {
+		fmt.Fprintln(stderr, "fakespacer: socket on fd 3:", err)
+		return 1
+	}
+	if err := Serve(conn, Config{Break: info.Break, OwnNamespaces: *own}); err != nil {
+		fmt.Fprintln(stderr, "fakespacer:", err)
+		return 1
+	}
+	return 0
+}

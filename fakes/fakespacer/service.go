@@ -1,0 +1,496 @@
+package fakespacer
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/wirecert/wirecert/reference/spacer"
+	"github.com/wirecert/wirecert/reference/spacer/api"
+	"golang.org/x/sys/unix"
+)
+
+// DefaultIdleTimeout bounds the fake's wait for the next request.
+const DefaultIdleTimeout = 2 * time.Minute
+
+// Config configures a fake service.
+type Config struct {
+	// Break is the one departure from the protocol (None if empty).
+	Break Break
+	// OwnNamespaces answers RoomsRequests with the fake's own namespaces
+	// (needs no privileges) instead of new ones from an in-process
+	// reference service; SubspaceRequests then get an ErrorResponse.
+	OwnNamespaces bool
+	// Reason, when set, is the Reason of every ErrorResponse for invalid
+	// Spaces.
+	Reason string
+	// IdleTimeout bounds the wait for each request and each send
+	// (DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// OnRequest, when set, sees every recvmsg's worth of request.
+	OnRequest func(RequestArrival)
+}
+
+// RequestArrival is what one recvmsg brought a fake service.
+type RequestArrival struct {
+	// Bytes is the recvmsg's size; Leftover what remained of it after
+	// decoding the request: more than one message in one sendmsg.
+	Bytes, Leftover int
+	// Framed is false when the data were not whole gob messages.
+	Framed bool
+	// Fds is the number of fds that came along (the fake closes them).
+	Fds int
+	// Request is the first request decoded from it, if any; Err the
+	// decoding error.
+	Request api.Request
+	Err     error
+}
+
+// Serve runs a fake service on conn until the client disconnects (or the
+// idle timeout passes), then closes conn. A CrashOnGarbage fake panics.
+func Serve(conn *net.UnixConn, cfg Config) error {
+	if cfg.Break == "" {
+		cfg.Break = None
+	}
+	if _, err := LookupBreak(string(cfg.Break)); err != nil {
+		conn.Close()
+		return err
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	s := &service{cfg: cfg, uc: conn, buf: make([]byte, MaxMessageSize+1), oob: oobRoom(16)}
+	s.enc = gob.NewEncoder(&s.encBuf)
+	s.dec = gob.NewDecoder(&s.pending)
+	defer s.close()
+	if !cfg.OwnNamespaces {
+		if err := s.startBackend(); err != nil {
+			return err
+		}
+	}
+	return s.serve()
+}
+
+type service struct {
+	cfg Config
+	uc  *net.UnixConn
+
+	encBuf bytes.Buffer
+	enc    *gob.Encoder
+
+	pending bytes.Buffer
+	dec     *gob.Decoder
+	buf     []byte
+	oob     []byte
+
+	backend     *spacer.Client
+	backendDone chan error
+
+	kept []int // KeepFds and LeakFd hold these until the end
+}
+
+// startBackend runs a reference service in-process, over a socketpair,
+// for the namespaces and sub-services the fake hands out.
+func (s *service) startBackend() error {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("backend socketpair: %w", err)
+	}
+	ours, err := fdConn(pair[0])
+	if err != nil {
+		unix.Close(pair[1])
+		return err
+	}
+	theirs, err := fdConn(pair[1])
+	if err != nil {
+		ours.Close()
+		return err
+	}
+	s.backendDone = make(chan error, 1)
+	go func() { s.backendDone <- spacer.Serve(theirs, spacer.WithIdleTimeout(s.cfg.IdleTimeout)) }()
+	s.backend = spacer.NewClient(ours, spacer.WithTimeout(s.cfg.IdleTimeout))
+	return nil
+}
+
+func (s *service) close() {
+	s.uc.Close()
+	if s.backend != nil {
+		s.backend.Close()
+		select {
+		case <-s.backendDone:
+		case <-time.After(s.cfg.IdleTimeout):
+		}
+	}
+	closeFds(s.kept)
+	s.kept = nil
+}
+
+func (s *service) serve() error {
+	for {
+		req, err := s.receive()
+		switch {
+		case err == nil:
+		case Closed(err):
+			if s.cfg.Break == Linger {
+				time.Sleep(s.cfg.IdleTimeout)
+			}
+			return nil
+		case errors.Is(err, errUndecodable):
+			if s.cfg.Break == CrashOnGarbage {
+				panic(fmt.Sprintf("fakespacer: %v", err))
+			}
+			if s.cfg.Break == CloseOnUnknown {
+				return nil
+			}
+			if err := s.send([]api.Response{&api.ErrorResponse{Reason: err.Error()}}, nil); err != nil {
+				return err
+			}
+			continue
+		default:
+			if s.cfg.Break == CrashOnGarbage {
+				panic(fmt.Sprintf("fakespacer: %v", err))
+			}
+			return err
+		}
+		if s.cfg.Break == LeakFd {
+			if fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+				s.kept = append(s.kept, fd)
+			}
+		}
+		resps, fds := s.answer(req)
+		if err := s.send(resps, fds); err != nil {
+			if Closed(err) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// errUndecodable marks a whole message gob could not decode: the stream
+// is still in step.
+var errUndecodable = errors.New("undecodable request")
+
+// receive decodes the next request, from leftovers or one recvmsg.
+func (s *service) receive() (api.Request, error) {
+	arr := RequestArrival{Framed: true}
+	if s.pending.Len() == 0 {
+		a, err := recvmsg(s.uc, s.cfg.IdleTimeout, s.buf, s.oob)
+		closeFds(a.fds) // requests carry none
+		if err != nil {
+			return nil, err
+		}
+		arr.Bytes, arr.Fds = len(a.data), len(a.fds)
+		arr.Framed = GobFramed(a.data)
+		if !arr.Framed || len(a.data) > MaxMessageSize || a.flags&unix.MSG_CTRUNC != 0 {
+			arr.Err = fmt.Errorf("request: %w: %d bytes, flags %#x", ErrNotGobFramed, len(a.data), a.flags)
+			s.observe(arr)
+			return nil, arr.Err
+		}
+		s.pending.Write(a.data)
+	}
+	var req api.Request
+	err := s.dec.Decode(&req)
+	switch {
+	case err == nil && req == nil:
+		err = fmt.Errorf("%w: request is nil, allowed a registered api.Request", errUndecodable)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		err = fmt.Errorf("request cut short: %w", io.ErrUnexpectedEOF)
+	case err != nil:
+		// the rest of this recvmsg belongs to the failed message
+		s.pending.Reset()
+		err = fmt.Errorf("%w: %w", errUndecodable, err)
+	}
+	arr.Request, arr.Err, arr.Leftover = req, err, s.pending.Len()
+	s.observe(arr)
+	return req, err
+}
+
+func (s *service) observe(a RequestArrival) {
+	if s.cfg.OnRequest != nil {
+		s.cfg.OnRequest(a)
+	}
+}
+
+// send encodes resps into one sendmsg with fds, then closes the fds
+// (unless KeepFds).
+func (s *service) send(resps []api.Response, fds []int) error {
+	if s.cfg.Break == FdsOnError {
+		if _, ok := resps[0].(*api.ErrorResponse); ok {
+			fds = append(fds, s.openOwn(unix.CLONE_NEWNET), s.pipeEnd())
+		}
+	}
+	if s.cfg.Break == KeepFds {
+		// namespace fds only: a kept Conn would keep its sub-service alive
+		for _, fd := range fds {
+			if _, err := api.NamespaceType(fd); err == nil {
+				if dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3); err == nil {
+					s.kept = append(s.kept, dup)
+				}
+			}
+		}
+	}
+	defer closeFds(fds)
+	s.encBuf.Reset()
+	for _, resp := range resps {
+		if err := s.enc.Encode(&resp); err != nil {
+			return fmt.Errorf("encoding %T: %w", resp, err)
+		}
+	}
+	return sendmsg(s.uc, s.cfg.IdleTimeout, s.encBuf.Bytes(), validFds(fds))
+}
+
+func validFds(fds []int) []int {
+	var valid []int
+	for _, fd := range fds {
+		if fd > 0 {
+			valid = append(valid, fd)
+		}
+	}
+	return valid
+}
+
+// answer returns the responses to req (one, unless Coalesce) with their
+// fds in wire order; the fds are the caller's.
+func (s *service) answer(req api.Request) ([]api.Response, []int) {
+	switch req := req.(type) {
+	case *api.RoomsRequest:
+		return s.rooms(req.Spaces)
+	case *api.SubspaceRequest:
+		return s.subspace(req.Spaces)
+	}
+	return []api.Response{&api.ErrorResponse{Reason: fmt.Sprintf("unknown request: %T, allowed *api.RoomsRequest or *api.SubspaceRequest", req)}}, nil
+}
+
+// invalid returns the ErrorResponse for Spaces outside allowed, or nil.
+func (s *service) invalid(spaces, allowed uint64) *api.ErrorResponse {
+	reason := ""
+	switch {
+	case spaces == 0:
+		reason = fmt.Sprintf("%s: Spaces is 0, allowed a non-empty subset of %s", spacer.ReasonNoSpace, api.SpacesString(allowed))
+	case spaces&^allowed != 0:
+		reason = fmt.Sprintf("%s: Spaces is %#x, allowed a non-empty subset of %s", spacer.ReasonOutOfSpace, spaces, api.SpacesString(allowed))
+	default:
+		return nil
+	}
+	if s.cfg.Reason != "" {
+		reason = s.cfg.Reason
+	}
+	return &api.ErrorResponse{Reason: reason}
+}
+
+func (s *service) rooms(spaces uint64) ([]api.Response, []int) {
+	if errResp := s.invalid(spaces, api.RoomsSpaces); errResp != nil {
+		if s.cfg.Break == LaxSpaces {
+			return []api.Response{&api.RoomsResponse{}}, nil
+		}
+		return []api.Response{errResp}, nil
+	}
+	resp, err := s.newRooms(spaces)
+	if err != nil {
+		return []api.Response{&api.ErrorResponse{Reason: err.Error()}}, nil
+	}
+	s.breakRooms(resp, spaces)
+	fds := resp.EncodeFds()
+	switch s.cfg.Break {
+	case ExtraFd:
+		fds = append(fds, s.pipeEnd())
+	case TooManyFds:
+		for len(fds) < ScmMaxFd {
+			fds = append(fds, s.openNull())
+		}
+	case Coalesce:
+		second, err := s.ownRooms(spaces)
+		if err == nil {
+			return []api.Response{resp, second}, append(fds, second.EncodeFds()...)
+		}
+	}
+	return []api.Response{resp}, fds
+}
+
+// newRooms returns namespaces of the types in spaces: new ones from the
+// backend, or the fake's own.
+func (s *service) newRooms(spaces uint64) (*api.RoomsResponse, error) {
+	if spaces == 0 {
+		return &api.RoomsResponse{}, nil
+	}
+	if s.cfg.OwnNamespaces {
+		return s.ownRooms(spaces)
+	}
+	if s.cfg.Break == ForeignOwner {
+		return s.foreignRooms(spaces)
+	}
+	return s.backend.Rooms(spaces)
+}
+
+// foreignRooms gets new namespaces from a sub-service in a new user
+// namespace: they are owned by that, not by the fake's user namespace.
+func (s *service) foreignRooms(spaces uint64) (*api.RoomsResponse, error) {
+	sub, err := s.backend.Subspace(unix.CLONE_NEWUSER)
+	if err != nil {
+		return nil, err
+	}
+	defer sub.Close()
+	client, err := spacer.NewClientFromFd(sub.Conn, spacer.WithTimeout(s.cfg.IdleTimeout))
+	sub.Conn = 0
+	if err != nil {
+		return nil, err
+	}
+	defer client.Close()
+	return client.Rooms(spaces)
+}
+
+func (s *service) ownRooms(spaces uint64) (*api.RoomsResponse, error) {
+	resp := &api.RoomsResponse{}
+	for _, room := range roomsFields(resp) {
+		if spaces&room.flag != 0 {
+			*room.field = s.openOwn(room.flag)
+		}
+	}
+	return resp, nil
+}
+
+type roomField struct {
+	flag  uint64
+	field *int
+}
+
+func roomsFields(resp *api.RoomsResponse) []roomField {
+	return []roomField{
+		{unix.CLONE_NEWCGROUP, &resp.Cgroup},
+		{unix.CLONE_NEWIPC, &resp.IPC},
+		{unix.CLONE_NEWNS, &resp.Mnt},
+		{unix.CLONE_NEWNET, &resp.Net},
+		{unix.CLONE_NEWTIME, &resp.Time},
+		{unix.CLONE_NEWUTS, &resp.UTS},
+	}
+}
+
+// breakRooms applies the breaks that swap a namespace fd for another.
+func (s *service) breakRooms(resp *api.RoomsResponse, spaces uint64) {
+	if s.cfg.Break == OldTime && resp.Time > 0 {
+		unix.Close(resp.Time)
+		resp.Time = s.openOwn(unix.CLONE_NEWTIME)
+		return
+	}
+	for _, room := range roomsFields(resp) {
+		if *room.field <= 0 {
+			continue
+		}
+		var replacement int
+		switch s.cfg.Break {
+		case WrongType:
+			other := uint64(unix.CLONE_NEWNET)
+			if room.flag == unix.CLONE_NEWNET {
+				other = unix.CLONE_NEWUTS
+			}
+			replacement = s.openOwn(other)
+		case FileForNamespace:
+			replacement = s.openExe()
+		case SocketForNamespace:
+			replacement = s.socketEnd()
+		default:
+			return
+		}
+		unix.Close(*room.field)
+		*room.field = replacement
+		return // the first requested one only
+	}
+}
+
+func (s *service) subspace(spaces uint64) ([]api.Response, []int) {
+	if errResp := s.invalid(spaces, api.SubspaceSpaces); errResp != nil {
+		if s.cfg.Break == LaxSpaces {
+			return []api.Response{&api.SubspaceResponse{}}, nil
+		}
+		return []api.Response{errResp}, nil
+	}
+	if s.cfg.OwnNamespaces {
+		return []api.Response{&api.ErrorResponse{Reason: "fakespacer: no sub-services without a reference backend"}}, nil
+	}
+	sub, err := s.backend.Subspace(spaces)
+	if err != nil {
+		return []api.Response{&api.ErrorResponse{Reason: err.Error()}}, nil
+	}
+	switch s.cfg.Break {
+	case SubspaceFdOrder:
+		sub.Conn, sub.PIDFd = sub.PIDFd, sub.Conn
+	case PidfdOfSelf:
+		unix.Close(sub.PIDFd)
+		if fd, err := unix.PidfdOpen(os.Getpid(), 0); err == nil {
+			sub.PIDFd = fd
+		} else {
+			sub.PIDFd = 0
+		}
+	}
+	return []api.Response{sub}, sub.EncodeFds()
+}
+
+// openOwn opens the fake's own namespace of type flag (-1 on failure, which
+// validFds drops).
+func (s *service) openOwn(flag uint64) int {
+	fd, err := unix.Open("/proc/self/ns/"+api.NamespaceTypeName(flag), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+func (s *service) openNull() int {
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// openExe opens a regular file: the fake's own executable.
+func (s *service) openExe() int {
+	fd, err := unix.Open("/proc/self/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// pipeEnd returns the read end of a pipe whose write end is closed.
+func (s *service) pipeEnd() int {
+	var p [2]int
+	if unix.Pipe2(p[:], unix.O_CLOEXEC) != nil {
+		return -1
+	}
+	unix.Close(p[1])
+	return p[0]
+}
+
+// socketEnd returns one end of a socketpair whose other end is closed.
+func (s *service) socketEnd() int {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	unix.Close(pair[1])
+	return pair[0]
+}
+
+// fdConn turns a connected unix socket fd into a *net.UnixConn, taking
+// ownership of fd.
+func fdConn(fd int) (*net.UnixConn, error) {
+	f := os.NewFile(uintptr(fd), "spacer socket")
+	defer f.Close()
+	conn, err := net.FileConn(f)
+	if err != nil {
+		return nil, fmt.Errorf("fd %d: %w", fd, err)
+	}
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("fd %d: is a %T, allowed a connected unix socket", fd, conn)
+	}
+	return uc, nil
+}
