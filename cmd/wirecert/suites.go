@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wirecert/wirecert/conformance/ccproxy"
+	"github.com/wirecert/wirecert/conformance/spacer"
 )
 
 // suite is one conformance suite the CLI runs: how to build its target from
@@ -94,6 +95,37 @@ var suites = []suite{
 			t := ccproxy.ReferenceShim()
 			t.SpecTimeout, t.StepTimeout = to.spec, to.step
 			return registration{"ccproxy-client", t.Name, func() { ccproxy.ClientSpecs(t) }}
+		},
+	},
+	{
+		name:       "spacer-service",
+		prefix:     "SPC-S-",
+		targetHelp: "--command running a spacer service that serves its connected socket on fd 3",
+		target: func(f targetFlags) (registration, error) {
+			if err := commandOnly(f, "spacer-service"); err != nil {
+				return registration{}, err
+			}
+			t := spacer.CommandService(f.command)
+			t.SpecTimeout, t.StepTimeout = f.spec, f.step
+			return registration{"spacer-service", t.Name, func() { spacer.ServiceSpecs(t) }}, nil
+		},
+		reference: func(to timeouts) registration {
+			t := spacer.ReferenceService()
+			t.SpecTimeout, t.StepTimeout = to.spec, to.step
+			return registration{"spacer-service", t.Name, func() { spacer.ServiceSpecs(t) }}
+		},
+	},
+	{
+		name:       "spacer-client",
+		prefix:     "SPC-C-",
+		targetHelp: "none on the command line: vendor conformance/spacer.ClientSpecs with a Go ClientTarget (only the reference runs here)",
+		target: func(f targetFlags) (registration, error) {
+			return registration{}, usageErrorf("suite spacer-client has no command form: allowed `wirecert reference --suite spacer-client`, or vendor conformance/spacer.ClientSpecs with a Go ClientTarget")
+		},
+		reference: func(to timeouts) registration {
+			t := spacer.ReferenceClient()
+			t.SpecTimeout, t.StepTimeout = to.spec, to.step
+			return registration{"spacer-client", t.Name, func() { spacer.ClientSpecs(t) }}
 		},
 	},
 }
