@@ -100,4 +100,3 @@ func FuzzReceiveResponse(f *testing.F) {
 		}
 	})
 }
-
