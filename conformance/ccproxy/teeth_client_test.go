@@ -1,12 +1,8 @@
 package ccproxy_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -24,10 +20,7 @@ import (
 // session, its stdout a terminal), and the transparent relay passes them
 // all.
 var _ = Describe("client suite teeth", Ordered, Label("teeth"), func() {
-	var (
-		results = map[string]report.Summary{}
-		mu      sync.Mutex
-	)
+	var results map[string]report.Summary
 
 	BeforeAll(func(_ SpecContext) {
 		dir := Successful(os.MkdirTemp("", "teeth-client-"))
@@ -35,41 +28,10 @@ var _ = Describe("client suite teeth", Ordered, Label("teeth"), func() {
 		wirecert := Successful(gexec.Build("github.com/wirecert/wirecert/cmd/wirecert"))
 		shim := Successful(gexec.Build("github.com/wirecert/wirecert/fakes/faultyshim/cmd/faultyshim"))
 		DeferCleanup(gexec.CleanupBuildArtifacts)
-
-		run := func(fault string) {
-			defer GinkgoRecover()
-			args := []string{"run", "--suite", "ccproxy-client", "--strict", "--spec-timeout", "30s",
-				"--command", shim + " --fault " + fault + " --proxy {socket} --token {token}",
-				"--json", filepath.Join(dir, fault+".json")}
-			if id := requirementOf(fault); id != "" {
-				args = append(args, "--require", id)
-			}
-			out, _ := exec.Command(wirecert, args...).CombinedOutput()
-			var s report.Summary
-			b, err := os.ReadFile(filepath.Join(dir, fault+".json"))
-			Expect(err).NotTo(HaveOccurred(), "fault %s: no report; output:\n%s", fault, out)
-			Expect(json.Unmarshal(b, &s)).To(Succeed())
-			mu.Lock()
-			results[fault] = s
-			mu.Unlock()
-		}
-		// Four at a time: each run mostly waits on its shims.
-		work := make(chan string)
-		var wg sync.WaitGroup
-		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for f := range work {
-					run(f)
-				}
-			}()
-		}
-		for _, n := range faultyshim.Names() {
-			work <- n
-		}
-		close(work)
-		wg.Wait()
+		results = teethRuns(dir, wirecert, faultyshim.Names(), func(fault string) []string {
+			return []string{"run", "--suite", "ccproxy-client", "--strict", "--spec-timeout", "30s",
+				"--command", shim + " --fault " + fault + " --proxy {socket} --token {token}"}
+		})
 	}, NodeTimeout(5*time.Minute))
 
 	It("passes every requirement through the transparent relay", func() {
@@ -96,16 +58,7 @@ var _ = Describe("client suite teeth", Ordered, Label("teeth"), func() {
 		It("fails "+id+" against the fault "+name, func() {
 			s := results[name]
 			Expect(s.ExitCode).To(Equal(1), "fault %s: exit code", name)
-			failed, ran := 0, 0
-			for _, spec := range s.Specs {
-				if spec.ID != id || (level != "" && spec.Level != level) {
-					continue
-				}
-				ran++
-				if spec.Outcome == report.OutcomeFailed {
-					failed++
-				}
-			}
+			failed, ran := failedSpecs(s, id, level)
 			AddReportEntry("teeth", fmt.Sprintf("%s -> %s: %d of %d specs failed", name, id, failed, ran))
 			Expect(failed).NotTo(BeZero(), "fault %s: no spec of %s failed; specs: %+v", name, id, s.Specs)
 		})
