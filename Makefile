@@ -6,9 +6,15 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 
 .PHONY: test conformance scenarios bench fuzz vet
 
-## test: vet, then every Ginkgo suite with the race detector
+## test: vet, every Ginkgo suite with the race detector, then the scenarios
+## in privileged containers (on the host when no Docker engine answers)
 test: vet
 	$(GINKGO) -r --race --keep-going --timeout=30m --poll-progress-after=120s --randomize-all --output-interceptor-mode=none --no-color
+	bash ci/scenarios
+
+## scenarios: the scenario suites in privileged containers
+scenarios:
+	bash ci/scenarios
 
 vet:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

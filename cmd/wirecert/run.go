@@ -43,6 +43,7 @@ type runFlags struct {
 	json        string
 	verbose     bool
 	noColor     bool
+	inContainer bool
 }
 
 // newRunFlagSet binds the flags of run (withTarget) or reference. A
@@ -54,6 +55,8 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 		fs.StringVar(&f.socket, "socket", "", "unix socket of a running proxy under test")
 		fs.StringVar(&f.command, "command", "", "command starting the target, with {socket} (and {token} for a shim);\n"+
 			"split like a shell would, without expansion; or give argv after --")
+		fs.BoolVar(&f.inContainer, "in-container", false, "run the suite and the --command target in a privileged container (image FROM scratch:\n"+
+			"this binary and the target's are copied in; both must be static, CGO_ENABLED=0)")
 	} else {
 		fs.StringVar(&f.suites, "suite", "", "comma-separated suites to run (default all): "+suiteNames())
 	}
@@ -184,6 +187,9 @@ func runCommand(args []string, stdout, stderr io.Writer) (int, error) {
 	reg, err := sel.suites[0].target(tf)
 	if err != nil {
 		return exitUsage, err
+	}
+	if f.inContainer {
+		return runInContainer(f, tf, stdout)
 	}
 	return execute([]registration{reg}, sel, f, stdout)
 }
