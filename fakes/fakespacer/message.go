@@ -24,39 +24,6 @@ var (
 	ErrControlTruncated = errors.New("ancillary data truncated")
 )
 
-// GobFramed tells whether b is made of whole gob messages, each an
-// unsigned count followed by that many bytes.
-func GobFramed(b []byte) bool {
-	for len(b) > 0 {
-		count, size := gobUint(b)
-		if size == 0 || count == 0 || count > uint64(len(b)-size) {
-			return false
-		}
-		b = b[size+int(count):]
-	}
-	return true
-}
-
-// gobUint decodes a gob unsigned integer: a byte below 0x80, or a byte
-// holding the negated length of the big-endian value that follows.
-func gobUint(b []byte) (uint64, int) {
-	if len(b) == 0 {
-		return 0, 0
-	}
-	if b[0] < 0x80 {
-		return uint64(b[0]), 1
-	}
-	n := 256 - int(b[0])
-	if n > 8 || len(b) < 1+n {
-		return 0, 0
-	}
-	var v uint64
-	for _, c := range b[1 : 1+n] {
-		v = v<<8 | uint64(c)
-	}
-	return v, 1 + n
-}
-
 // sendmsg sends b with fds as SCM_RIGHTS in one sendmsg, within timeout.
 func sendmsg(uc *net.UnixConn, timeout time.Duration, b []byte, fds []int) error {
 	var oob []byte

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wirecert/wirecert/reference/spacer/api"
+	"github.com/wirecert/wirecert/reference/spacer/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -208,7 +209,7 @@ func (c *RawClient) Receive() (*Received, error) {
 			r.Close()
 			return nil, fmt.Errorf("response: message size is more than %d bytes, allowed at most %d", MaxMessageSize, MaxMessageSize)
 		}
-		if !GobFramed(a.data) {
+		if !wire.GobFramed(a.data) {
 			r.Close()
 			return nil, fmt.Errorf("response: %w: %d bytes in one recvmsg", ErrNotGobFramed, len(a.data))
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wirecert/wirecert/reference/spacer"
 	"github.com/wirecert/wirecert/reference/spacer/api"
+	"github.com/wirecert/wirecert/reference/spacer/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -186,7 +187,7 @@ func (s *service) receive() (api.Request, error) {
 			return nil, err
 		}
 		arr.Bytes, arr.Fds = len(a.data), len(a.fds)
-		arr.Framed = GobFramed(a.data)
+		arr.Framed = wire.GobFramed(a.data)
 		if !arr.Framed || len(a.data) > MaxMessageSize || a.flags&unix.MSG_CTRUNC != 0 {
 			arr.Err = fmt.Errorf("request: %w: %d bytes, flags %#x", ErrNotGobFramed, len(a.data), a.flags)
 			s.observe(arr)

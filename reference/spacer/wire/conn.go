@@ -225,19 +225,20 @@ func (c *Conn) recvmsg() (fds []int, err error) {
 	case n > MaxMessageSize:
 		return fds, &MessageError{Field: "message size", Seen: fmt.Sprintf("more than %d bytes", MaxMessageSize), Allowed: fmt.Sprintf("at most %d", MaxMessageSize), Err: ErrMessageTooLarge}
 	}
-	if !gobFramed(c.buf[:n]) {
+	if !GobFramed(c.buf[:n]) {
 		return fds, &MessageError{Field: "gob framing", Seen: fmt.Sprintf("%d bytes not made of whole count-prefixed gob messages", n), Allowed: "whole gob messages in one sendmsg", Err: ErrIncompleteMessage}
 	}
 	c.pending.Write(c.buf[:n])
 	return fds, nil
 }
 
-// gobFramed tells whether b is a sequence of whole gob messages, each an
-// unsigned count followed by that many bytes.
-func gobFramed(b []byte) bool {
+// GobFramed tells whether b is a sequence of whole gob messages, each a
+// non-zero unsigned count followed by that many bytes (gob never sends an
+// empty message).
+func GobFramed(b []byte) bool {
 	for len(b) > 0 {
 		count, size := gobUint(b)
-		if size == 0 || count > uint64(len(b)-size) {
+		if size == 0 || count == 0 || count > uint64(len(b)-size) {
 			return false
 		}
 		b = b[size+int(count):]
