@@ -15,10 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/fakes/faultyshim"
 	"github.com/wirecert/wirecert/reference/ccproxy"
@@ -53,34 +49,10 @@ func main() {
 		os.Exit(exitShimError)
 	}
 
-	// The signals ccshim forwards.
-	signals := make(chan os.Signal, 16)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGWINCH,
-		syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
-
-	code, err := faultyshim.Run(context.Background(), ccproxy.ShimConfig{
-		ProxyPath:  *proxy,
-		Token:      *token,
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		Signals:    signals,
-		WindowSize: windowSize,
-	}, fault)
+	code, err := faultyshim.Run(context.Background(), ccproxy.ProcessShimConfig(*proxy, *token), fault)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "faultyshim: %v\n", err)
 		os.Exit(exitShimError)
 	}
 	os.Exit(code)
-}
-
-// windowSize asks the terminal on stdin, else stdout, for its size, as
-// ccshim does.
-func windowSize() (rows, columns int, ok bool) {
-	for _, fd := range []int{unix.Stdin, unix.Stdout} {
-		if ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil && ws.Row > 0 && ws.Col > 0 {
-			return int(ws.Row), int(ws.Col), true
-		}
-	}
-	return 0, 0, false
 }

@@ -14,10 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/reference/ccproxy"
 )
@@ -34,33 +30,10 @@ func main() {
 		os.Exit(exitShimError)
 	}
 
-	// The signals a user or runtime sends a shim to reach the process.
-	signals := make(chan os.Signal, 16)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGWINCH,
-		syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
-
-	code, err := ccproxy.RunShim(context.Background(), ccproxy.ShimConfig{
-		ProxyPath:  *proxy,
-		Token:      *token,
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		Signals:    signals,
-		WindowSize: windowSize,
-	})
+	code, err := ccproxy.RunShim(context.Background(), ccproxy.ProcessShimConfig(*proxy, *token))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ccshim: %v\n", err)
 		os.Exit(exitShimError)
 	}
 	os.Exit(code)
-}
-
-// windowSize asks the terminal on stdin, else stdout, for its size.
-func windowSize() (rows, columns int, ok bool) {
-	for _, fd := range []int{unix.Stdin, unix.Stdout} {
-		if ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil && ws.Row > 0 && ws.Col > 0 {
-			return int(ws.Row), int(ws.Col), true
-		}
-	}
-	return 0, 0, false
 }
