@@ -149,6 +149,26 @@ var _ = Describe("reference proxy Server", func() {
 		}).Should(BeTrue())
 	})
 
+	It("ends a start waiting for its shim when the VM is unregistered", func() {
+		// A proxy of its own, whose shim wait would outlast the spec.
+		patient := filepath.Join(filepath.Dir(sock), "patient.sock")
+		srv := Successful(ccproxy.Listen(patient, ccproxy.Config{ShimTimeout: time.Hour}))
+		defer srv.Close()
+		rt := dialWire(patient)
+		token := register(rt, "vm1", 1).IO.Tokens[0]
+		Expect(rt.w.WriteJSON(api.TypeCommand, api.CmdHyper, false, api.Hyper{HyperName: "execcmd", Tokens: []string{token},
+			Data: json.RawMessage(`{"container":"c","process":{"args":["sh"]}}`)})).To(Succeed())
+		// Give the start time to reach its wait for the shim: unregistered
+		// first, it would fail on an unknown token instead.
+		time.Sleep(200 * time.Millisecond)
+		dialWire(patient).ok(api.CmdUnregisterVM, api.UnregisterVM{ContainerID: "vm1"}, nil)
+		f := rt.next()
+		Expect(f.Header.Opcode).To(Equal(api.CmdHyper))
+		Expect(f.Header.Error).To(BeTrue(), "the start answered %s", f)
+		Expect(string(f.Payload)).To(ContainSubstring("no shim connected"))
+		Expect(agent.Commands()).To(BeEmpty())
+	})
+
 	It("fails an unknown hyperName without touching the agent, and the VM stays usable", func() {
 		rt := dialWire(sock)
 		register(rt, "vm1", 0)

@@ -87,6 +87,7 @@ func (t *token) waitShim(timeout time.Duration) bool {
 		return true
 	case <-timer.C:
 	case <-t.vm.srv.done:
+	case <-t.vm.closed: // UnregisterVM: no shim will come for this VM
 	}
 	return false
 }

@@ -42,6 +42,7 @@ type vm struct {
 	routes     map[uint64]*token
 
 	closeOnce sync.Once
+	closed    chan struct{} // closed by close: ends waits for this VM's shims
 }
 
 // dialAgent dials the agent's ctl then io socket and waits for READY on ctl
@@ -57,7 +58,7 @@ func dialAgent(srv *Server, id, ctlPath, ioPath string) (*vm, error) {
 		ctl.Close()
 		return nil, fmt.Errorf("dial ioSerial %q: %w", ioPath, err)
 	}
-	v := &vm{srv: srv, id: id, ctl: ctl, ctlBuf: bufio.NewReader(ctl), io: ioc, nextIOBase: firstIOBase, routes: map[uint64]*token{}}
+	v := &vm{srv: srv, id: id, ctl: ctl, ctlBuf: bufio.NewReader(ctl), io: ioc, nextIOBase: firstIOBase, routes: map[uint64]*token{}, closed: make(chan struct{})}
 	if err := ctl.SetReadDeadline(time.Now().Add(cfg.ReadyTimeout)); err != nil {
 		v.close()
 		return nil, err
@@ -174,6 +175,7 @@ func (v *vm) closeShims() {
 // close ends both agent channels; serveIO then closes the shims.
 func (v *vm) close() {
 	v.closeOnce.Do(func() {
+		close(v.closed)
 		v.ctl.Close()
 		v.io.Close()
 	})
