@@ -58,9 +58,11 @@ func newServerEnv(t ServerTarget) *serverEnv {
 		Expect(inst).NotTo(BeNil(), "ServerTarget.Start returned no instance")
 		Expect(inst.Dial).NotTo(BeNil(), "ServerInstance.Dial is nil")
 		env.inst = inst
-		DeferCleanup(func() {
+		// The cleanup's context ends when the spec's time is up: Stop
+		// then ends the proxy forcibly instead of outliving the run.
+		DeferCleanup(func(ctx SpecContext) {
 			if inst.Stop != nil {
-				Expect(inst.Stop()).To(Succeed(), "stopping the proxy under test")
+				Expect(inst.Stop(ctx)).To(Succeed(), "stopping the proxy under test")
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package ccproxy_test
 
 import (
+	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -33,7 +34,7 @@ func referenceServerTarget() ccproxy.ServerTarget {
 			var stopped atomic.Bool
 			return &ccproxy.ServerInstance{
 				Dial: func() (net.Conn, error) { return net.DialTimeout("unix", path, time.Second) },
-				Stop: func() error {
+				Stop: func(context.Context) error {
 					stopped.Store(true)
 					return srv.Close()
 				},

@@ -36,8 +36,9 @@ type ServerTarget struct {
 type ServerInstance struct {
 	// Dial connects to this proxy.
 	Dial func() (net.Conn, error)
-	// Stop ends the proxy and releases what it holds.
-	Stop func() error
+	// Stop ends the proxy and releases what it holds; once ctx ends (the
+	// spec's time is up) it must end it forcibly, so nothing outlives a run.
+	Stop func(ctx context.Context) error
 	// Alive returns nil while the proxy runs, an error once it died (used
 	// for "does not crash"); nil Alive means "cannot tell".
 	Alive func() error

@@ -106,7 +106,7 @@ func ReferenceServer() ServerTarget {
 			var closed atomic.Bool
 			return &ServerInstance{
 				Dial: dialUnix(path),
-				Stop: func() error {
+				Stop: func(context.Context) error {
 					closed.Store(true)
 					return srv.Close()
 				},
@@ -210,18 +210,22 @@ func (p *process) exited() (bool, string) {
 // stop sends SIGTERM to the process group, SIGKILL after StopGrace, and
 // waits until the process is reaped. A process that needed SIGKILL is not
 // an error of the protocol: it is noted in GinkgoWriter.
-func (p *process) stop() {
+func (p *process) stop(ctx context.Context) {
 	if done, _ := p.exited(); done {
 		return
 	}
 	pgid := p.cmd.Process.Pid
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	grace := time.NewTimer(StopGrace)
+	defer grace.Stop()
 	select {
 	case <-p.done:
 		return
-	case <-time.After(StopGrace):
+	case <-grace.C:
+		fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: %s ignored SIGTERM for %v; sending SIGKILL\n", p.cmd.Path, StopGrace)
+	case <-ctx.Done():
+		fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: the spec's time is up and %s has not ended; sending SIGKILL\n", p.cmd.Path)
 	}
-	fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: %s ignored SIGTERM for %v; sending SIGKILL\n", p.cmd.Path, StopGrace)
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	<-p.done
 }
@@ -239,13 +243,13 @@ func startCommandServer(argv []string, dir string) (*ServerInstance, error) {
 		return nil, err
 	}
 	if err := awaitSocket(p, socket); err != nil {
-		p.stop()
+		p.stop(context.Background())
 		return nil, err
 	}
 	return &ServerInstance{
 		Dial: dialUnix(socket),
-		Stop: func() error {
-			p.stop()
+		Stop: func(ctx context.Context) error {
+			p.stop(ctx)
 			return nil
 		},
 		Alive: func() error {

@@ -62,16 +62,16 @@ var _ = Describe("targets", func() {
 			pid := inst.PID()
 			Expect(pid).To(BeNumerically(">", 0))
 
-			Expect(inst.Stop()).To(Succeed())
+			Expect(inst.Stop(context.Background())).To(Succeed())
 			Expect(inst.Alive()).To(MatchError(ccproxy.ErrProxyExited))
 			Expect(syscall.Kill(pid, 0)).To(MatchError(syscall.ESRCH), "the proxy process is reaped")
-			Expect(inst.Stop()).To(Succeed(), "a second Stop is harmless")
+			Expect(inst.Stop(context.Background())).To(Succeed(), "a second Stop is harmless")
 		})
 
 		It("reports a proxy that dies as not alive, with how it ended", func() {
 			t := ccproxy.CommandServer([]string{proxyBin, "--socket", ccproxy.SocketPlaceholder})
 			inst := Successful(t.Start(GinkgoT().TempDir()))
-			DeferCleanup(inst.Stop)
+			DeferCleanup(inst.Stop, context.Background())
 			Expect(syscall.Kill(inst.PID(), syscall.SIGKILL)).To(Succeed())
 			Eventually(inst.Alive).Should(MatchError(ContainSubstring("signal: killed")))
 		})
@@ -110,7 +110,7 @@ var _ = Describe("targets", func() {
 			Expect(conn.Close()).To(Succeed())
 			Expect(inst.Alive()).To(Succeed())
 			Expect(inst.PID()).To(Equal(os.Getpid()))
-			Expect(inst.Stop()).To(Succeed())
+			Expect(inst.Stop(context.Background())).To(Succeed())
 			Expect(inst.Alive()).To(MatchError(refproxy.ErrServerClosed))
 			_, err := net.Dial("unix", filepath.Join(dir, ccproxy.ProxySocketName))
 			Expect(err).To(HaveOccurred(), "the socket is gone")

@@ -1,6 +1,7 @@
 package spacer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -52,9 +53,12 @@ type instance struct {
 	killed atomic.Bool // by stop: no crash
 
 	stopOnce sync.Once
-	done     chan struct{} // closed once the service ended (and was reaped)
-	endErr   error         // how it ended: Serve's error or the wait error
-	crashed  error         // non-nil for a crash or panic
+	// hurry is closed when the spec's time is up: stop's waits end at once.
+	hurry     chan struct{}
+	hurryOnce sync.Once
+	done      chan struct{} // closed once the service ended (and was reaped)
+	endErr    error         // how it ended: Serve's error or the wait error
+	crashed   error         // non-nil for a crash or panic
 }
 
 // startService starts the service under test in form f and stops it when
@@ -70,14 +74,16 @@ func startService(t ServiceTarget, f form) *instance {
 		theirs.Close()
 		Fail(fmt.Sprintf("suite end of the socketpair: %v", err))
 	}
-	inst := &instance{t: t, form: f, conn: conn.(*net.UnixConn), done: make(chan struct{}), pidfd: -1}
+	inst := &instance{t: t, form: f, conn: conn.(*net.UnixConn), done: make(chan struct{}), hurry: make(chan struct{}), pidfd: -1}
 	inst.peer = fakespacer.NewRawClient(inst.conn, t.stepTimeout(), 0)
 	if f.inProcess {
 		inst.startInProcess(theirs)
 	} else {
 		inst.startProcess(theirs)
 	}
-	DeferCleanup(inst.stop)
+	// The cleanup's context ends when the spec's time is up: then the
+	// service is killed at once rather than left running past the run.
+	DeferCleanup(func(ctx SpecContext) { inst.stopWithin(ctx) })
 	return inst
 }
 
@@ -159,10 +165,14 @@ const stopGrace = 100 * time.Millisecond
 func (i *instance) awaitEnd() bool { return i.awaitEndWithin(i.t.stepTimeout()) }
 
 func (i *instance) awaitEndWithin(d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
 	select {
 	case <-i.done:
 		return true
-	case <-time.After(d):
+	case <-timer.C:
+		return false
+	case <-i.hurry:
 		return false
 	}
 }
@@ -170,6 +180,21 @@ func (i *instance) awaitEndWithin(d time.Duration) bool {
 // stop closes the suite's end, gives the service a step timeout to end,
 // then kills its process group. It shows the service's output.
 func (i *instance) stop() { i.stopOnce.Do(i.doStop) }
+
+// stopWithin is stop, cutting every grace short once ctx ends: the spec's
+// time is up, and a service that ignores SIGTERM must still not outlive it.
+func (i *instance) stopWithin(ctx context.Context) {
+	ended := make(chan struct{})
+	defer close(ended)
+	go func() {
+		select {
+		case <-ctx.Done():
+			i.hurryOnce.Do(func() { close(i.hurry) })
+		case <-ended:
+		}
+	}()
+	i.stop()
+}
 
 func (i *instance) doStop() {
 	_ = i.conn.Close()
