@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
@@ -109,12 +111,12 @@ func init() {
 			}
 			return raw(f)
 		}})
-	register("CCP-S-13", Fault{Requirement: "CCP-S-13", What: "RegisterVM/AttachVM hand out one token fewer than numIOStreams",
+	register("CCP-S-13", Fault{Requirement: "CCP-S-13", What: "RegisterVM/AttachVM responses lack the proxy URL",
 		OnServerFrame: func(_ *Link, f api.Frame) []byte {
 			if isResponse(f, api.CmdRegisterVM, false) || isResponse(f, api.CmdAttachVM, false) {
 				var r api.RegisterVMResponse
-				if json.Unmarshal(f.Payload, &r) == nil && len(r.IO.Tokens) > 0 {
-					r.IO.Tokens = r.IO.Tokens[1:]
+				if json.Unmarshal(f.Payload, &r) == nil {
+					r.IO.URL = ""
 					return success(f.Header.Opcode, r)
 				}
 			}
@@ -122,7 +124,7 @@ func init() {
 		}})
 	register("CCP-S-14", Fault{Requirement: "CCP-S-14", What: "RegisterVM sends a version command to the agent before READY",
 		OnAgentDial: func(v *VMLink) {
-			_ = v.SendCtlToAgent(hyperstart.CtlFrame{Code: hyperstart.Version})
+			_ = v.InjectCtl(hyperstart.CtlFrame{Code: hyperstart.Version})
 		}})
 	register("CCP-S-15", Fault{Requirement: "CCP-S-15", What: "a failed RegisterVM is reported as a success",
 		OnServerFrame: func(_ *Link, f api.Frame) []byte {
@@ -138,13 +140,33 @@ func init() {
 			}
 			return raw(f)
 		}})
-	register("CCP-S-17", Fault{Requirement: "CCP-S-17", What: "AttachVM and UnregisterVM of an unknown id succeed",
-		OnServerFrame: func(_ *Link, f api.Frame) []byte {
-			if isResponse(f, api.CmdAttachVM, true) {
-				return success(api.CmdAttachVM, api.AttachVMResponse{})
+	register("CCP-S-17", Fault{Requirement: "CCP-S-17", What: "an unregistered VM can still be attached (and unregistered again)",
+		OnServerFrame: func(l *Link, f api.Frame) []byte {
+			gone := l.Proxy().State("unregistered", func() any { return &sync.Map{} }).(*sync.Map)
+			if isResponse(f, api.CmdUnregisterVM, false) {
+				if p, ok := l.LastCommand(api.CmdUnregisterVM); ok {
+					var u api.UnregisterVM
+					if json.Unmarshal(p, &u) == nil {
+						gone.Store(u.ContainerID, true)
+					}
+				}
 			}
-			if isResponse(f, api.CmdUnregisterVM, true) {
-				return success(api.CmdUnregisterVM, nil)
+			for _, op := range []uint8{api.CmdAttachVM, api.CmdUnregisterVM} {
+				if !isResponse(f, op, true) {
+					continue
+				}
+				p, _ := l.LastCommand(op)
+				var id struct {
+					ContainerID string `json:"containerId"`
+				}
+				if json.Unmarshal(p, &id) == nil {
+					if _, was := gone.Load(id.ContainerID); was {
+						if op == api.CmdAttachVM {
+							return success(op, api.AttachVMResponse{})
+						}
+						return success(op, nil)
+					}
+				}
 			}
 			return raw(f)
 		}})
@@ -155,7 +177,7 @@ func init() {
 					if p, ok := l.LastCommand(api.CmdHyper); ok {
 						if h, ok := hyperOf(p); ok {
 							if code, ok := hyperstart.CodeByName(h.HyperName); ok {
-								_ = v.SendCtlToAgent(hyperstart.CtlFrame{Code: code, Payload: h.Data})
+								_ = v.InjectCtl(hyperstart.CtlFrame{Code: code, Payload: h.Data})
 							}
 						}
 					}
@@ -194,27 +216,68 @@ func init() {
 			}
 			return []api.Frame{f}
 		}})
-	register("CCP-S-22", Fault{Requirement: "CCP-S-22", What: "relocated sequence numbers are shifted by 100",
-		OnAgentCtl: func(_ *VMLink, f hyperstart.CtlFrame) []hyperstart.CtlFrame {
-			name := f.Code.String()
-			if p, err := hyperstart.ProcessOf(name, f.Payload); err == nil && p.Stdio != 0 {
-				stderr := p.Stderr
-				if stderr != 0 {
-					stderr += 100
-				}
-				if b, err := hyperstart.RelocateProcess(name, f.Payload, p.Stdio+100, stderr); err == nil {
-					f.Payload = b
-				}
-			}
-			return []hyperstart.CtlFrame{f}
-		}})
-	register("CCP-S-23", Fault{Requirement: "CCP-S-23", What: "a token-bearing start reaches the agent before its shim connected",
+	register("CCP-S-22", Fault{Requirement: "CCP-S-22", What: "relocated sequence numbers are shifted by 100 (io translated back, so only the numbering is wrong)",
 		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
 			if isCommand(f, api.CmdHyper) {
 				if h, ok := hyperOf(f.Payload); ok && isStart(h.HyperName) && len(h.Tokens) == 1 {
-					if v := l.Proxy().LastVM(); v != nil {
-						code, _ := hyperstart.CodeByName(h.HyperName)
-						_ = v.SendCtlToAgent(hyperstart.CtlFrame{Code: code, Payload: h.Data})
+					l.Proxy().State("relocated", func() any { return &atomic.Int32{} }).(*atomic.Int32).Add(1)
+				}
+			}
+			if isCommand(f, api.CmdSignal) {
+				var sig api.Signal
+				if json.Unmarshal(f.Payload, &sig) == nil && sig.SignalNumber == api.SIGWINCH {
+					l.Proxy().State("resized", func() any { return &atomic.Int32{} }).(*atomic.Int32).Add(1)
+				}
+			}
+			return []api.Frame{f}
+		},
+		OnAgentCtl: func(v *VMLink, f hyperstart.CtlFrame) []hyperstart.CtlFrame {
+			name := f.Code.String()
+			relocated := v.p.State("relocated", func() any { return &atomic.Int32{} }).(*atomic.Int32)
+			if p, err := hyperstart.ProcessOf(name, f.Payload); err == nil && p.Stdio != 0 && takeOne(relocated) {
+				stderr := p.Stderr
+				if stderr != 0 {
+					stderr += seqShift
+				}
+				if b, err := hyperstart.RelocateProcess(name, f.Payload, p.Stdio+seqShift, stderr); err == nil {
+					f.Payload = b
+				}
+			}
+			resized := v.p.State("resized", func() any { return &atomic.Int32{} }).(*atomic.Int32)
+			if f.Code == hyperstart.WinSize && takeOne(resized) {
+				var w hyperstart.WindowSizeMessage
+				if json.Unmarshal(f.Payload, &w) == nil {
+					w.Seq += seqShift
+					f.Payload, _ = json.Marshal(w)
+				}
+			}
+			return []hyperstart.CtlFrame{f}
+		},
+		OnAgentIO: func(_ *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame {
+			f.Seq += seqShift
+			return []hyperstart.IOFrame{f}
+		},
+		OnServerIO: func(_ *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame {
+			if f.Seq > seqShift {
+				f.Seq -= seqShift
+			}
+			return []hyperstart.IOFrame{f}
+		}})
+	register("CCP-S-23", Fault{Requirement: "CCP-S-23", What: "a token-bearing start does not wait for its shim (the relay claims the token itself and hands it over when the shim comes)",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			claims := l.Proxy().State("claims", func() any { return &sync.Map{} }).(*sync.Map)
+			switch {
+			case isCommand(f, api.CmdHyper):
+				if h, ok := hyperOf(f.Payload); ok && isStart(h.HyperName) && len(h.Tokens) == 1 {
+					if c := claimToken(l.Proxy().ReferencePath(), h.Tokens[0]); c != nil {
+						claims.Store(h.Tokens[0], c)
+					}
+				}
+			case isCommand(f, api.CmdConnectShim):
+				var cs api.ConnectShim
+				if json.Unmarshal(f.Payload, &cs) == nil {
+					if c, ok := claims.LoadAndDelete(cs.Token); ok {
+						releaseToken(c.(net.Conn))
 					}
 				}
 			}
@@ -320,15 +383,10 @@ func init() {
 		}})
 	register("CCP-S-33", Fault{Requirement: "CCP-S-33", What: "stdin above the agent's limit goes out as one oversize io frame",
 		OnAgentIO: coalesceStdin()})
-	register("CCP-S-34", Fault{Requirement: "CCP-S-34", What: "agent stdout is delivered as stderr and stderr as stdout",
+	register("CCP-S-34", Fault{Requirement: "CCP-S-34", What: "agent stderr is delivered as stdout",
 		OnServerFrame: func(_ *Link, f api.Frame) []byte {
-			if f.Header.Type == api.TypeStream {
-				switch f.Header.Opcode {
-				case api.StreamStdout:
-					f.Header.Opcode = api.StreamStderr
-				case api.StreamStderr:
-					f.Header.Opcode = api.StreamStdout
-				}
+			if f.Header.Type == api.TypeStream && f.Header.Opcode == api.StreamStderr {
+				f.Header.Opcode = api.StreamStdout
 			}
 			return raw(f)
 		}})
@@ -375,6 +433,52 @@ func init() {
 			}
 		}})
 }
+
+// claimToken connects to the reference Server as the token's shim, so a
+// start with the token goes ahead at once; nil if the claim failed.
+func claimToken(referencePath, token string) net.Conn {
+	c, err := net.DialTimeout("unix", referencePath, time.Second)
+	if err != nil {
+		return nil
+	}
+	_ = c.SetDeadline(time.Now().Add(frameTimeout))
+	if api.NewWriter(c).WriteJSON(api.TypeCommand, api.CmdConnectShim, false, api.ConnectShim{Token: token}) != nil {
+		c.Close()
+		return nil
+	}
+	if f, err := api.NewReader(c).ReadFrame(); err != nil || f.Header.Error {
+		c.Close()
+		return nil
+	}
+	return c
+}
+
+// releaseToken gives a claimed token back (DisconnectShim, then the
+// server's close) before the real shim's ConnectShim goes on.
+func releaseToken(c net.Conn) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(frameTimeout))
+	if api.NewWriter(c).WriteJSON(api.TypeCommand, api.CmdDisconnectShim, false, api.DisconnectShim{}) != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, c) // until the server closed: the token is free
+}
+
+// takeOne decrements c if it is positive, and says whether it did.
+func takeOne(c *atomic.Int32) bool {
+	for {
+		n := c.Load()
+		if n <= 0 {
+			return false
+		}
+		if c.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// seqShift is how far the CCP-S-22 fault moves relocated sequence numbers.
+const seqShift = 100
 
 // interleave holds back a payload-carrying frame's payload and writes the
 // next frame between its header and its payload; a lone frame's payload

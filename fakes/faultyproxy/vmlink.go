@@ -3,6 +3,7 @@ package faultyproxy
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wirecert/wirecert/reference/ccproxy/hyperstart"
@@ -23,6 +24,10 @@ type VMLink struct {
 
 	ctlMu, ioMu sync.Mutex // writers toward the agent
 	sioMu       sync.Mutex // writers toward the server's io
+
+	// swallow counts agent replies to drop: those to commands the relay
+	// injected, which the server never sent and must not see.
+	swallow atomic.Int32
 }
 
 // listenVM creates the relay sockets and, in the background, accepts the
@@ -60,7 +65,7 @@ func listenVM(p *Proxy, id, ctlPath, ioPath, agentCtl, agentIO string) (*VMLink,
 		}
 		p.wg.Add(4)
 		go v.ctlToAgent()
-		go v.copyBack(v.ctlAgent, v.ctlServer)
+		go v.ctlToServer()
 		go v.ioToAgent()
 		go v.ioToServer()
 	}()
@@ -85,6 +90,13 @@ func (v *VMLink) pair(ln net.Listener, path string) (server, agent net.Conn, ok 
 		return nil, nil, false
 	}
 	return server, agent, true
+}
+
+// InjectCtl sends the agent a ctl command the server did not send, and
+// drops the agent's reply to it, so the server's ctl stream stays in step.
+func (v *VMLink) InjectCtl(f hyperstart.CtlFrame) error {
+	v.swallow.Add(1)
+	return v.SendCtlToAgent(f)
 }
 
 // SendCtlToAgent injects a ctl frame toward the agent.
@@ -183,19 +195,21 @@ func (v *VMLink) ioToServer() {
 	}
 }
 
-// copyBack passes the agent's ctl replies to the server untouched.
-func (v *VMLink) copyBack(from, to net.Conn) {
+// ctlToServer passes the agent's ctl frames to the server, less the
+// replies to injected commands.
+func (v *VMLink) ctlToServer() {
 	defer v.p.wg.Done()
-	defer to.Close()
-	buf := make([]byte, 32<<10)
+	defer v.ctlServer.Close()
 	for {
-		n, err := from.Read(buf)
-		if n > 0 {
-			if _, werr := to.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
+		f, err := hyperstart.ReadCtlFrame(v.ctlAgent)
 		if err != nil {
+			return
+		}
+		if (f.Code == hyperstart.Ack || f.Code == hyperstart.Error) && v.swallow.Load() > 0 {
+			v.swallow.Add(-1)
+			continue
+		}
+		if hyperstart.WriteCtlFrame(v.ctlServer, f) != nil {
 			return
 		}
 	}
