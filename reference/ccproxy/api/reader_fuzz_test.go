@@ -35,6 +35,11 @@ func FuzzReadFrame(f *testing.F) {
 			if uint32(len(fr.Payload)) != fr.Header.PayloadLength || len(fr.Payload) > maxPayload {
 				t.Fatalf("payload of %d bytes for PayloadLength %d", len(fr.Payload), fr.Header.PayloadLength)
 			}
+			// The buffer behind it stays within the maximum too (allowing
+			// for append's rounding): no allocation beyond what is allowed.
+			if cap(fr.Payload) > 2*maxPayload {
+				t.Fatalf("payload buffer of %d bytes for a maximum of %d", cap(fr.Payload), maxPayload)
+			}
 		}
 	})
 }
