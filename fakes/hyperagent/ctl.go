@@ -89,14 +89,18 @@ func (a *Agent) SendCtl(f hyperstart.CtlFrame) error {
 }
 
 // CloseCtl drops the ctl connection; the io channel stays.
-func (a *Agent) CloseCtl() error {
+func (a *Agent) CloseCtl() error { return a.closeChannel("ctl", &a.ctl) }
+
+// closeChannel drops the connection in *slot (a.ctl or a.io) and wakes
+// the waiters.
+func (a *Agent) closeChannel(channel string, slot **net.UnixConn) error {
 	a.mu.Lock()
-	conn := a.ctl
-	a.ctl = nil
+	conn := *slot
+	*slot = nil
 	a.notifyLocked()
 	a.mu.Unlock()
 	if conn == nil {
-		return fmt.Errorf("hyperagent: closing ctl: %w", ErrNotConnected)
+		return fmt.Errorf("hyperagent: closing %s: %w", channel, ErrNotConnected)
 	}
 	return conn.Close()
 }

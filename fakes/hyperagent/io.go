@@ -83,17 +83,7 @@ func (a *Agent) sendIO(frames ...hyperstart.IOFrame) error {
 
 // CloseIO drops the io connection, as an agent whose io channel died; the
 // ctl channel stays.
-func (a *Agent) CloseIO() error {
-	a.mu.Lock()
-	conn := a.io
-	a.io = nil
-	a.notifyLocked()
-	a.mu.Unlock()
-	if conn == nil {
-		return fmt.Errorf("hyperagent: closing io: %w", ErrNotConnected)
-	}
-	return conn.Close()
-}
+func (a *Agent) CloseIO() error { return a.closeChannel("io", &a.io) }
 
 // serveIO records each io frame until the connection ends.
 func (a *Agent) serveIO(conn *net.UnixConn) {
