@@ -4,7 +4,7 @@ GO      ?= go
 GINKGO  := $(GO) tool ginkgo
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: test conformance scenarios bench fuzz vet
+.PHONY: test conformance scenarios bench fuzz vet teeth-matrix
 
 ## test: vet, every Ginkgo suite with the race detector, then the scenarios
 ## in privileged containers (on the host when no Docker engine answers)
@@ -23,6 +23,11 @@ vet:
 ## conformance: the conformance suites against the built-in reference implementations
 conformance:
 	$(GO) run ./cmd/wirecert reference
+
+## teeth-matrix: every conformance spec against every fault, whole suites
+## (about 10 minutes): each spec must fail against at least one fault
+teeth-matrix:
+	WIRECERT_TEETH_MATRIX=1 $(GINKGO) -v --no-color --label-filter teeth --timeout=60m ./conformance/ccproxy
 
 ## bench: the benchmarks, with allocations
 bench:

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -42,11 +43,11 @@ func describeTeeth(ts teethSuite) bool {
 			wirecert := Successful(gexec.Build("github.com/wirecert/wirecert/cmd/wirecert"))
 			faulty := Successful(gexec.Build(ts.faulty))
 			DeferCleanup(gexec.CleanupBuildArtifacts)
-			results = teethRuns(dir, wirecert, ts.faults, func(fault string) []string {
+			results = teethRuns(dir, wirecert, ts.faults, matrix, func(fault string) []string {
 				return []string{"run", "--suite", ts.suite, "--strict", "--spec-timeout", "30s",
 					"--command", ts.command(faulty, fault)}
 			})
-		}, NodeTimeout(10*time.Minute))
+		}, NodeTimeout(teethTimeout()))
 
 		It("passes every requirement through the transparent target", func() {
 			s := results["none"]
@@ -62,6 +63,40 @@ func describeTeeth(ts teethSuite) bool {
 			for _, r := range requirement.All(ts.prefix) {
 				Expect(covered).To(HaveKey(r.ID))
 			}
+		})
+
+		It("makes every spec fail against some fault, when run as a matrix", func() {
+			if !matrix {
+				Skip("the whole suite against every fault takes minutes: set " + matrixEnv + "=1 (make teeth-matrix)")
+			}
+			failedSomewhere, specs := map[string]bool{}, map[string]bool{}
+			for _, name := range ts.faults {
+				if name == "none" {
+					continue
+				}
+				var also []string
+				for _, r := range results[name].Requirements {
+					if r.Verdict != report.VerdictPassed && r.ID != requirementOf(name) {
+						also = append(also, r.ID)
+					}
+				}
+				AddReportEntry("matrix", fmt.Sprintf("%s also fails: %v", name, also))
+				for _, spec := range results[name].Specs {
+					key := spec.ID + " " + faultFree(spec.Text)
+					specs[key] = true
+					if spec.Outcome == report.OutcomeFailed {
+						failedSomewhere[key] = true
+					}
+				}
+			}
+			var toothless []string
+			for key := range specs {
+				if !failedSomewhere[key] {
+					toothless = append(toothless, key)
+				}
+			}
+			Expect(toothless).To(BeEmpty(), "specs that no fault makes fail")
+			AddReportEntry("matrix", fmt.Sprintf("%d specs, every one fails against at least one fault", len(specs)))
 		})
 
 		for _, name := range ts.faults {
@@ -80,11 +115,33 @@ func describeTeeth(ts teethSuite) bool {
 	})
 }
 
+// matrixEnv, set to 1, runs the whole suite against every fault (not just
+// the fault's requirement) and checks that every spec fails against some
+// fault: teeth per spec, not only per requirement.
+const matrixEnv = "WIRECERT_TEETH_MATRIX"
+
+var matrix = os.Getenv(matrixEnv) == "1"
+
+// teethTimeout bounds the CLI runs of one suite's teeth.
+func teethTimeout() time.Duration {
+	if matrix {
+		return 40 * time.Minute
+	}
+	return 10 * time.Minute
+}
+
+// faultFree drops the fault's name from a spec text (the target's name is
+// in it), so one spec has one text across runs.
+func faultFree(text string) string {
+	return regexp.MustCompile(`--fault \S+`).ReplaceAllString(text, "")
+}
+
 // teethRuns runs the wirecert CLI once per fault, four at a time (each run
 // mostly waits on sockets), with the arguments args gives, and returns each
 // run's JSON summary. Every run selects its fault's requirement with
-// --require, except "none", which runs the whole suite.
-func teethRuns(dir, wirecert string, faults []string, args func(fault string) []string) map[string]report.Summary {
+// --require, except "none" and every run when whole is set, which run the
+// whole suite.
+func teethRuns(dir, wirecert string, faults []string, whole bool, args func(fault string) []string) map[string]report.Summary {
 	var (
 		mu      sync.Mutex
 		results = map[string]report.Summary{}
@@ -93,7 +150,7 @@ func teethRuns(dir, wirecert string, faults []string, args func(fault string) []
 		defer GinkgoRecover()
 		jsonFile := filepath.Join(dir, fault+".json")
 		argv := append(args(fault), "--json", jsonFile)
-		if id := requirementOf(fault); id != "" {
+		if id := requirementOf(fault); id != "" && !whole {
 			argv = append(argv, "--require", id)
 		}
 		out, _ := exec.Command(wirecert, argv...).CombinedOutput()
