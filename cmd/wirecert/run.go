@@ -44,6 +44,7 @@ type runFlags struct {
 	verbose     bool
 	noColor     bool
 	inContainer bool
+	perPod      bool
 }
 
 // newRunFlagSet binds the flags of run (withTarget) or reference. A
@@ -55,6 +56,8 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 		fs.StringVar(&f.socket, "socket", "", "unix socket of a running proxy under test")
 		fs.StringVar(&f.command, "command", "", "command starting the target, with {socket} (and {token} for a shim);\n"+
 			"split like a shell would, without expansion; or give argv after --")
+		fs.BoolVar(&f.perPod, "per-pod", false, "ccproxy-server: the proxy is per-pod (serves one VM, exits after UnregisterVM\n"+
+			"or when its agent goes); specs needing a second VM start a second proxy")
 		fs.BoolVar(&f.inContainer, "in-container", false, "run the suite and the --command target in a privileged container (image FROM scratch:\n"+
 			"this binary and the target's are copied in; both must be static, CGO_ENABLED=0)")
 	} else {
@@ -173,7 +176,7 @@ func runCommand(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	tf := targetFlags{flag: "--command", socket: f.socket, timeouts: sel.timeouts}
+	tf := targetFlags{flag: "--command", socket: f.socket, perPod: f.perPod, timeouts: sel.timeouts}
 	switch {
 	case f.command != "" && fs.NArg() > 0:
 		return exitUsage, usageErrorf("--command %q and arguments %q both given: allowed one of them", f.command, fs.Args())

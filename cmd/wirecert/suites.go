@@ -39,6 +39,7 @@ type targetFlags struct {
 	flag    string // the flag the command came from, for messages
 	socket  string
 	command []string
+	perPod  bool // the proxy is per-pod: one VM, gone after UnregisterVM
 	timeouts
 }
 
@@ -67,6 +68,10 @@ var suites = []suite{
 			default:
 				return registration{}, usageErrorf("suite ccproxy-server needs a target: %s", "--socket PATH or --command 'CMD {socket}'")
 			}
+			if f.perPod && f.socket != "" {
+				return registration{}, usageErrorf("--per-pod with --socket %q: a per-pod proxy exits with its VM, so every spec needs a fresh one: allowed --per-pod with --command", f.socket)
+			}
+			t.PerPod = f.perPod
 			t.SpecTimeout, t.StepTimeout = f.spec, f.step
 			return registration{"ccproxy-server", t.Name, func() { ccproxy.ServerSpecs(t) }}, nil
 		},
@@ -145,6 +150,9 @@ func needPlaceholders(f targetFlags, placeholders ...string) error {
 
 // commandOnly rejects --socket for suites that run a command.
 func commandOnly(f targetFlags, suiteName string) error {
+	if f.perPod {
+		return usageErrorf("--per-pod: suite %s has no proxy under test, allowed only with --suite ccproxy-server", suiteName)
+	}
 	if f.socket != "" {
 		return usageErrorf("--socket %q: suite %s runs a command, allowed --command only", f.socket, suiteName)
 	}

@@ -46,6 +46,9 @@ func newServerEnv(t ServerTarget) *serverEnv {
 	if t.Dial == nil && t.Start == nil {
 		Fail("ServerTarget has neither Dial nor Start: the suite cannot reach a proxy")
 	}
+	if t.PerPod && t.Start == nil {
+		Fail("ServerTarget is PerPod without Start: a per-pod proxy exits with its VM, so the suite must start one per spec")
+	}
 	dir, err := os.MkdirTemp("", "ccps-")
 	Expect(err).NotTo(HaveOccurred(), "creating the spec's temp dir")
 	DeferCleanup(os.RemoveAll, dir)

@@ -26,6 +26,13 @@ type ServerTarget struct {
 	// Start starts a proxy whose files live in dir (a fresh temp dir per
 	// spec), e.g. listening on dir/proxy.sock.
 	Start func(dir string) (*ServerInstance, error)
+	// PerPod declares a per-pod proxy: it serves one VM and, after
+	// UnregisterVM or when that VM's agent goes, closes its listener,
+	// removes its socket and exits. Specs that need a second VM then start
+	// a second proxy; specs that need the proxy after UnregisterVM check
+	// that it went away instead, or report themselves not applicable. A
+	// per-pod proxy needs Start: it cannot outlive the first spec's VM.
+	PerPod bool
 	// StepTimeout bounds each wait for the proxy (DefaultStepTimeout).
 	StepTimeout time.Duration
 	// SpecTimeout bounds each spec (DefaultSpecTimeout).

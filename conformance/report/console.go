@@ -27,16 +27,16 @@ func (s Summary) WriteConsole(w io.Writer) error {
 		fmt.Fprintf(bw, "  focus:  %s\n", strings.Join(s.Focus, " | "))
 	}
 
-	idW, levelW, verdictW := len("REQUIREMENT"), len("LEVEL"), len(VerdictFailedShould)
+	idW, levelW, verdictW := len("REQUIREMENT"), len("LEVEL"), len(VerdictNotApplicable)
 	for _, r := range s.Requirements {
 		idW = max(idW, len(r.ID))
 		levelW = max(levelW, len(levels(r.Levels)))
 	}
-	fmt.Fprintf(bw, "\n%-*s  %-*s  %-*s  %6s  %6s  %7s\n", idW, "REQUIREMENT", levelW, "LEVEL", verdictW, "VERDICT", "PASSED", "FAILED", "SKIPPED")
+	fmt.Fprintf(bw, "\n%-*s  %-*s  %-*s  %6s  %6s  %7s  %3s\n", idW, "REQUIREMENT", levelW, "LEVEL", verdictW, "VERDICT", "PASSED", "FAILED", "SKIPPED", "N/A")
 	for _, r := range s.Requirements {
-		fmt.Fprintf(bw, "%-*s  %-*s  %-*s  %6d  %6d  %7d\n", idW, r.ID, levelW, levels(r.Levels), verdictW, r.Verdict, r.Passed, r.Failed, r.Skipped)
+		fmt.Fprintf(bw, "%-*s  %-*s  %-*s  %6d  %6d  %7d  %3d\n", idW, r.ID, levelW, levels(r.Levels), verdictW, r.Verdict, r.Passed, r.Failed, r.Skipped, r.NotApplicable)
 		for _, sp := range s.Specs {
-			if sp.ID != r.ID || sp.Outcome != OutcomeFailed {
+			if sp.ID != r.ID || (sp.Outcome != OutcomeFailed && sp.Outcome != OutcomeNotApplicable) {
 				continue
 			}
 			indent := strings.Repeat(" ", idW+2)
@@ -51,8 +51,8 @@ func (s Summary) WriteConsole(w io.Writer) error {
 		fmt.Fprintf(bw, "\nsuite failure: %s\n", firstLine(f))
 	}
 	t := s.Totals
-	fmt.Fprintf(bw, "\n%d requirements: %d passed, %d failed, %d failed (should), %d skipped; %d specs in %.1fs\n",
-		t.Requirements, t.Passed, t.Failed, t.FailedShould, t.Skipped, t.Specs, s.DurationSeconds)
+	fmt.Fprintf(bw, "\n%d requirements: %d passed, %d failed, %d failed (should), %d skipped, %d not applicable; %d specs in %.1fs\n",
+		t.Requirements, t.Passed, t.Failed, t.FailedShould, t.Skipped, t.NotApplicable, t.Specs, s.DurationSeconds)
 	if s.ExitCode == 0 {
 		fmt.Fprintf(bw, "RESULT: PASS (exit 0)\n")
 	} else {

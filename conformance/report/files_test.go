@@ -56,7 +56,7 @@ var _ = Describe("AfterSuite", func() {
 		Expect(console).To(ContainSubstring("Expected the proxy to be alive"))
 		Expect(console).NotTo(ContainSubstring("but it exited"), "only the first line of a failure")
 		Expect(console).To(ContainSubstring("must failed: cc-proxy server conformance CCP-S-05 (must): checks something"))
-		Expect(console).To(ContainSubstring("3 requirements: 1 passed, 1 failed, 1 failed (should), 0 skipped; 3 specs"))
+		Expect(console).To(ContainSubstring("3 requirements: 1 passed, 1 failed, 1 failed (should), 0 skipped, 0 not applicable; 3 specs"))
 		Expect(console).To(ContainSubstring("RESULT: FAIL (exit 1)"))
 
 		var back report.Summary

@@ -22,6 +22,9 @@ const (
 	VerdictFailed       Verdict = "failed"
 	VerdictFailedShould Verdict = "failed (should)"
 	VerdictSkipped      Verdict = "skipped"
+	// VerdictNotApplicable: every selected spec of the requirement said
+	// it cannot apply to the target's shape, with its reason.
+	VerdictNotApplicable Verdict = "not applicable"
 )
 
 // Unlabelled is the ID under which specs citing no requirement are grouped;
@@ -36,6 +39,9 @@ const (
 	OutcomePassed  Outcome = "passed"
 	OutcomeFailed  Outcome = "failed"
 	OutcomeSkipped Outcome = "skipped"
+	// OutcomeNotApplicable is a spec that skipped itself as not
+	// applicable to the target (requirement.NotApplicable).
+	OutcomeNotApplicable Outcome = "not applicable"
 )
 
 // SpecResult is one selected spec.
@@ -65,6 +71,8 @@ type RequirementResult struct {
 	Passed  int                 `json:"passed"`
 	Failed  int                 `json:"failed"`
 	Skipped int                 `json:"skipped"`
+	// NotApplicable counts specs that cannot apply to the target.
+	NotApplicable int `json:"notApplicable"`
 }
 
 // Totals counts requirements by verdict, and specs.
@@ -74,7 +82,9 @@ type Totals struct {
 	Failed       int `json:"failed"`
 	FailedShould int `json:"failedShould"`
 	Skipped      int `json:"skipped"`
-	Specs        int `json:"specs"`
+	// NotApplicable counts requirements none of whose specs apply.
+	NotApplicable int `json:"notApplicable"`
+	Specs         int `json:"specs"`
 }
 
 // Summary is the outcome of a run, per requirement and per spec: what the
@@ -150,6 +160,8 @@ func Summarize(r types.Report, opts Options) Summary {
 			req.Passed++
 		case OutcomeFailed:
 			req.Failed++
+		case OutcomeNotApplicable:
+			req.NotApplicable++
 		default:
 			req.Skipped++
 		}
@@ -170,6 +182,8 @@ func Summarize(r types.Report, opts Options) Summary {
 			s.Totals.Failed++
 		case VerdictFailedShould:
 			s.Totals.FailedShould++
+		case VerdictNotApplicable:
+			s.Totals.NotApplicable++
 		default:
 			s.Totals.Skipped++
 		}
@@ -196,6 +210,9 @@ func verdict(req RequirementResult, specs []SpecResult, strict bool) Verdict {
 		return VerdictFailedShould
 	}
 	if req.Passed == 0 {
+		if req.NotApplicable > 0 && req.Skipped == 0 {
+			return VerdictNotApplicable
+		}
 		return VerdictSkipped
 	}
 	return VerdictPassed
@@ -220,6 +237,8 @@ func specResult(sr types.SpecReport) SpecResult {
 	switch {
 	case sr.State.Is(types.SpecStatePassed):
 		res.Outcome = OutcomePassed
+	case sr.State.Is(types.SpecStateSkipped) && strings.HasPrefix(res.Message, requirement.NotApplicablePrefix):
+		res.Outcome = OutcomeNotApplicable
 	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 		res.Outcome = OutcomeSkipped
 	default:

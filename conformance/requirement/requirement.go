@@ -77,3 +77,15 @@ func FromLabels(labels []string) (id string, level Level) {
 	}
 	return id, level
 }
+
+// NotApplicablePrefix starts the Skip message of a spec that cannot apply
+// to the target's shape (a per-pod proxy has no second VM and no socket
+// after UnregisterVM): reports show it as not applicable, never as a pass
+// or a failure.
+const NotApplicablePrefix = "not applicable: "
+
+// NotApplicable ends the running spec as not applicable, for reason.
+func NotApplicable(reason string) {
+	ginkgo.GinkgoHelper()
+	ginkgo.Skip(NotApplicablePrefix + reason)
+}
