@@ -35,10 +35,17 @@ func (ss *session) hyper(payload []byte) (any, error) {
 		if err != nil {
 			return nil, commandError("Hyper %q: %v", p.HyperName, err)
 		}
+		// The proxy assigns the sequence numbers: a client never prefills
+		// them, with or without a token (CCP-S-21).
+		if proc.Stdio != 0 || proc.Stderr != 0 {
+			return nil, commandError("Hyper %q: process stdio/stderr are %d/%d, allowed 0/0 (the proxy assigns them)", p.HyperName, proc.Stdio, proc.Stderr)
+		}
 		if len(p.Tokens) == 1 {
 			if t, data, err = ss.relocate(v, p, proc, data); err != nil {
 				return nil, err
 			}
+		} else if data, err = relocateNull(p.HyperName, proc, data); err != nil {
+			return nil, err
 		}
 	}
 	reply, err := v.command(code, data)
@@ -65,9 +72,6 @@ func (ss *session) relocate(v *vm, p api.Hyper, proc *hyperstart.Process, data [
 	if t == nil || t.vm != v {
 		return nil, nil, commandError("Hyper %q: token %q is unknown to VM %q", p.HyperName, p.Tokens[0], v.id)
 	}
-	if proc.Stdio != 0 || proc.Stderr != 0 {
-		return nil, nil, commandError("Hyper %q: process stdio/stderr are %d/%d, allowed 0/0 with a token (the proxy assigns them)", p.HyperName, proc.Stdio, proc.Stderr)
-	}
 	var ids struct {
 		ID        string `json:"id"`
 		Container string `json:"container"`
@@ -86,7 +90,7 @@ func (ss *session) relocate(v *vm, p api.Hyper, proc *hyperstart.Process, data [
 	if proc.Terminal {
 		stderr = 0
 	}
-	t.container, t.stdio = container, stdio
+	t.container, t.stdio, t.startedBy = container, stdio, p.HyperName
 	t.mu.Unlock()
 	if !t.waitShim(ss.srv.cfg.ShimTimeout) {
 		t.mu.Lock()
@@ -99,4 +103,25 @@ func (ss *session) relocate(v *vm, p api.Hyper, proc *hyperstart.Process, data [
 		return nil, nil, commandError("Hyper %q: %v", p.HyperName, err)
 	}
 	return t, relocated, nil
+}
+
+// The null session: a tokenless start's stdio and stderr sequence numbers,
+// whose output nobody reads (CCP-S-22).
+const (
+	nullStdio  = 1
+	nullStderr = 2
+)
+
+// relocateNull points a tokenless start's stdio and stderr at the null
+// session (stderr 0 with a terminal), as the real proxy does.
+func relocateNull(name string, proc *hyperstart.Process, data []byte) ([]byte, error) {
+	stderr := uint64(nullStderr)
+	if proc.Terminal {
+		stderr = 0
+	}
+	relocated, err := hyperstart.RelocateProcess(name, data, nullStdio, stderr)
+	if err != nil {
+		return nil, commandError("Hyper %q: %v", name, err)
+	}
+	return relocated, nil
 }

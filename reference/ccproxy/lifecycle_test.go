@@ -56,9 +56,9 @@ var _ = Describe("process lifecycle: runtime + shim + proxy + agent", func() {
 		}()
 
 		// The start waits for the shim, which is already on its way.
-		Successful(rt.Hyper("execcmd", []string{token}, json.RawMessage(`{"container":"pod","process":{"args":["cat"],"workdir":"/"}}`)))
-		cmd := Successful(agent.WaitCommand(ctx, hyperstart.ExecCmd))
-		proc := Successful(hyperstart.ProcessOf("execcmd", cmd.Payload))
+		Successful(rt.Hyper("newcontainer", []string{token}, json.RawMessage(`{"id":"pod","rootfs":"rootfs","process":{"args":["cat"],"workdir":"/"}}`)))
+		cmd := Successful(agent.WaitCommand(ctx, hyperstart.NewContainer))
+		proc := Successful(hyperstart.ProcessOf("newcontainer", cmd.Payload))
 		Expect([]uint64{proc.Stdio, proc.Stderr}).To(Equal([]uint64{3, 4}))
 
 		Expect(Successful(agent.WaitStdinEOF(ctx, 3))).To(Equal([]byte("hello proxy\n")))

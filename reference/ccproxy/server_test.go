@@ -70,10 +70,12 @@ var _ = Describe("reference proxy Server", func() {
 		shim := dialWire(sock)
 		shim.ok(api.CmdConnectShim, api.ConnectShim{Token: tok}, nil)
 
-		exec := json.RawMessage(`{"container":"c1","process":{"terminal":false,"args":["sh"],"workdir":"/","future":7}}`)
-		rt.ok(api.CmdHyper, api.Hyper{HyperName: "execcmd", Tokens: []string{tok}, Data: exec}, nil)
-		cmd := Successful(agent.WaitCommand(ctx, hyperstart.ExecCmd))
-		proc := Successful(hyperstart.ProcessOf("execcmd", cmd.Payload))
+		// A runtime starts the container's init with newcontainer: only its
+		// process can be signalled through hyperstart.
+		start := json.RawMessage(`{"id":"c1","rootfs":"rootfs","process":{"terminal":false,"args":["sh"],"workdir":"/","future":7}}`)
+		rt.ok(api.CmdHyper, api.Hyper{HyperName: "newcontainer", Tokens: []string{tok}, Data: start}, nil)
+		cmd := Successful(agent.WaitCommand(ctx, hyperstart.NewContainer))
+		proc := Successful(hyperstart.ProcessOf("newcontainer", cmd.Payload))
 		Expect(proc.Stdio).To(Equal(uint64(3)))
 		Expect(proc.Stderr).To(Equal(uint64(4)))
 		Expect(string(cmd.Payload)).To(ContainSubstring(`"future":7`))
@@ -147,6 +149,47 @@ var _ = Describe("reference proxy Server", func() {
 			c := dialWire(sock)
 			return !c.call(api.CmdConnectShim, api.ConnectShim{Token: tok}).Header.Error
 		}).Should(BeTrue())
+	})
+
+	It("releases the token on DisconnectShim: the shim is closed and the token cannot be claimed again", func() {
+		rt := dialWire(sock)
+		tok := register(rt, "vm1", 1).IO.Tokens[0]
+		shim := dialWire(sock)
+		shim.ok(api.CmdConnectShim, api.ConnectShim{Token: tok}, nil)
+		Expect(shim.w.WriteJSON(api.TypeCommand, api.CmdDisconnectShim, false, api.DisconnectShim{})).To(Succeed())
+		shim.closed()
+		Expect(dialWire(sock).fails(api.CmdConnectShim, api.ConnectShim{Token: tok})).To(ContainSubstring("unknown"))
+	})
+
+	It("relocates a tokenless start to the null session and refuses prefilled sequence numbers", func() {
+		rt := dialWire(sock)
+		register(rt, "vm1", 0)
+		rt.ok(api.CmdHyper, api.Hyper{HyperName: "execcmd", Data: json.RawMessage(`{"container":"c","process":{"args":["ls"]}}`)}, nil)
+		rt.ok(api.CmdHyper, api.Hyper{HyperName: "newcontainer", Data: json.RawMessage(`{"id":"t","process":{"terminal":true,"args":["sh"]}}`)}, nil)
+		Expect(rt.fails(api.CmdHyper, api.Hyper{HyperName: "execcmd", Data: json.RawMessage(`{"container":"c","process":{"stdio":5,"args":["ls"]}}`)})).To(ContainSubstring("stdio/stderr are 5/0"))
+		Eventually(agent.Commands).Should(HaveLen(2))
+		var got [][]uint64
+		for _, cmd := range agent.Commands() {
+			proc := Successful(hyperstart.ProcessOf(cmd.Code.String(), cmd.Payload))
+			got = append(got, []uint64{proc.Stdio, proc.Stderr})
+		}
+		Expect(got).To(Equal([][]uint64{{1, 2}, {1, 0}}))
+		// The null session's output goes nowhere and breaks nothing.
+		Expect(agent.SendIO(1, []byte("discarded"))).To(Succeed())
+		Expect(agent.SendIO(2, []byte("discarded"))).To(Succeed())
+		rt.ok(api.CmdHyper, api.Hyper{HyperName: "ping"}, nil)
+	})
+
+	It("refuses to signal a process started by execcmd, and sends the agent nothing", func() {
+		rt := dialWire(sock)
+		tok := register(rt, "vm1", 1).IO.Tokens[0]
+		shim := dialWire(sock)
+		shim.ok(api.CmdConnectShim, api.ConnectShim{Token: tok}, nil)
+		rt.ok(api.CmdHyper, api.Hyper{HyperName: "execcmd", Tokens: []string{tok}, Data: json.RawMessage(`{"container":"c","process":{"args":["sh"]}}`)}, nil)
+		Expect(shim.fails(api.CmdSignal, api.Signal{SignalNumber: 15})).To(ContainSubstring("execcmd"))
+		shim.ok(api.CmdSignal, api.Signal{SignalNumber: 28, Rows: 24, Columns: 80}, nil)
+		Eventually(agent.Commands).Should(HaveLen(2))
+		Expect(agent.Commands()[1].Code).To(Equal(hyperstart.WinSize), "execcmd, then only the winsize")
 	})
 
 	It("ends a start waiting for its shim when the VM is unregistered", func() {

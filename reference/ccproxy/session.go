@@ -108,9 +108,9 @@ func (ss *session) command(f api.Frame) bool {
 		err = ss.connectShim(f.Payload)
 	case api.CmdDisconnectShim:
 		if ss.shim != nil {
-			ss.shim.detach(ss)
+			ss.shim.release(ss)
 			ss.shim = nil
-			return false // no response: the proxy closes the shim (CCP-S-27)
+			return false // no response: the proxy closes the shim and releases the token (CCP-S-27)
 		}
 		err = commandError("DisconnectShim on a connection that is not a shim (no ConnectShim before)")
 	case api.CmdSignal:
@@ -297,7 +297,7 @@ func (ss *session) signal(payload []byte) error {
 	if t == nil {
 		return commandError("Signal on a connection that is not a shim (no ConnectShim before)")
 	}
-	started, container, stdio := t.startState()
+	started, startedBy, container, stdio := t.startState()
 	if !started {
 		if p.SignalNumber == api.SIGKILL || p.SignalNumber == api.SIGTERM {
 			t.exitBeforeStart()
@@ -307,9 +307,14 @@ func (ss *session) signal(payload []byte) error {
 	}
 	var code hyperstart.Code
 	var msg any
-	if p.SignalNumber == api.SIGWINCH {
+	switch {
+	case p.SignalNumber == api.SIGWINCH:
 		code, msg = hyperstart.WinSize, hyperstart.WindowSizeMessage{Seq: stdio, Row: uint16(p.Rows), Column: uint16(p.Columns)}
-	} else {
+	case startedBy == "execcmd":
+		// hyperstart signals containers, not processes: killcontainer
+		// would hit the container's init (CCP-S-30).
+		return commandError("Signal %d: the process of this token was started by execcmd, and hyperstart can signal only a container (started by newcontainer)", p.SignalNumber)
+	default:
 		code, msg = hyperstart.KillContainer, hyperstart.KillCommand{Container: container, Signal: p.SignalNumber}
 	}
 	data, _ := json.Marshal(msg)

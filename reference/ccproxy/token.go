@@ -26,10 +26,12 @@ type token struct {
 	pending   []api.Frame // output while no shim is connected
 	pendingN  int
 	started   bool
+	startedBy string // the hyperName of the start: newcontainer or execcmd
 	container string
 	stdio     uint64
 	stdioEOF  bool
 	exited    bool
+	released  bool // DisconnectShim ended the session: nobody may claim it
 }
 
 func newToken(v *vm, ioBase uint64) (*token, error) {
@@ -44,7 +46,7 @@ func newToken(v *vm, ioBase uint64) (*token, error) {
 func (t *token) attach(ss *session) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.shim != nil {
+	if t.shim != nil || t.released {
 		return false
 	}
 	t.shim = ss
@@ -66,6 +68,21 @@ func (t *token) detach(ss *session) {
 	if t.shim == ss {
 		t.shim = nil
 	}
+}
+
+// release ends the token's session after its shim's DisconnectShim: the
+// token can never be claimed again and its output is dropped (CCP-S-27).
+func (t *token) release(ss *session) {
+	t.mu.Lock()
+	if t.shim == ss {
+		t.shim = nil
+	}
+	t.released = true
+	t.pending, t.pendingN = nil, 0
+	t.mu.Unlock()
+	t.vm.srv.mu.Lock()
+	delete(t.vm.srv.tokens, t.value)
+	t.vm.srv.mu.Unlock()
 }
 
 // dropShim closes the connection of the token's shim, if any.
@@ -130,6 +147,9 @@ func (t *token) exitBeforeStart() {
 // deliver writes f to the shim or keeps it until one connects. Called with
 // t.mu held.
 func (t *token) deliver(f api.Frame) {
+	if t.released {
+		return
+	}
 	if t.shim != nil {
 		if err := t.shim.write(f); err == nil {
 			return
@@ -147,8 +167,8 @@ func (t *token) deliver(f api.Frame) {
 }
 
 // startState reads what Signal needs under the token's lock.
-func (t *token) startState() (started bool, container string, stdio uint64) {
+func (t *token) startState() (started bool, startedBy, container string, stdio uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.started, t.container, t.stdio
+	return t.started, t.startedBy, t.container, t.stdio
 }

@@ -155,7 +155,9 @@ func (v *vm) serveIO() {
 		tok := v.routes[f.Seq]
 		v.srv.mu.Unlock()
 		if tok == nil {
-			v.srv.cfg.Logger.Warn("agent io frame for no process", "vm", v.id, "seq", f.Seq)
+			if f.Seq != nullStdio && f.Seq != nullStderr { // the null session's output is discarded
+				v.srv.cfg.Logger.Warn("agent io frame for no process", "vm", v.id, "seq", f.Seq)
+			}
 			continue
 		}
 		tok.output(f)
