@@ -3,6 +3,7 @@ package ccproxy
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"syscall"
 	"time"
@@ -129,6 +130,27 @@ func (c *serverConn) expectSilent(why string) {
 		Fail(c.name + ": expected no frame within " + absenceWindow.String() + " (" + why + "), but the proxy sent " + f.String())
 	}
 	Expect(err).To(MatchError(framepeer.ErrTimeout), "%s: expected the connection to stay open and silent for %v (%s)", c.name, absenceWindow, why)
+}
+
+// expectNoAnswer shows that nothing arrives within absenceWindow, where the
+// proxy may also close the connection: a frame it never accepts (CCP-S-09),
+// or the end of a per-pod proxy's VM. It says whether the connection is
+// still open, so a spec probes it further only then.
+func (c *serverConn) expectNoAnswer(why string) (open bool) {
+	GinkgoHelper()
+	b, err := c.peer.ReadRaw(1, absenceWindow)
+	switch {
+	case err == nil:
+		more, _ := c.peer.ReadRaw(api.HeaderSize-1, absenceWindow/4)
+		Fail(fmt.Sprintf("%s: expected no answer within %v (%s), but the proxy sent %s", c.name, absenceWindow, why, describeBytes(append(b, more...))))
+	case errors.Is(err, framepeer.ErrTimeout):
+		return true
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		return false
+	default:
+		Fail(fmt.Sprintf("%s: expected no answer within %v (%s), but reading failed: %v", c.name, absenceWindow, why, err))
+	}
+	return false
 }
 
 // expectClosed expects the proxy to close the connection within the step

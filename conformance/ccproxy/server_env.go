@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -70,6 +71,43 @@ func newServerEnv(t ServerTarget) *serverEnv {
 		})
 	}
 	return env
+}
+
+// otherProxy is where a spec registers a second VM: the same proxy, but
+// for a per-pod target, which serves one VM, a second proxy of its own.
+func (e *serverEnv) otherProxy() *serverEnv {
+	GinkgoHelper()
+	if !e.target.PerPod {
+		return e
+	}
+	dir, err := os.MkdirTemp(e.dir, "proxy")
+	Expect(err).NotTo(HaveOccurred())
+	inst, err := e.target.Start(dir)
+	Expect(err).NotTo(HaveOccurred(), "starting a second per-pod proxy in %s, for a second VM", dir)
+	Expect(inst).NotTo(BeNil(), "ServerTarget.Start returned no instance")
+	DeferCleanup(func(ctx SpecContext) {
+		if inst.Stop != nil {
+			Expect(inst.Stop(ctx)).To(Succeed(), "stopping the second proxy under test")
+		}
+	})
+	return &serverEnv{target: e.target, inst: inst, dir: e.dir, step: e.step}
+}
+
+// expectGone expects a per-pod proxy to end with its VM (when): it stops
+// accepting connections and, when the target can tell, exits.
+func (e *serverEnv) expectGone(when string) {
+	GinkgoHelper()
+	Eventually(func() error {
+		conn, err := e.rawDial()
+		if err != nil {
+			return nil
+		}
+		_ = conn.Close()
+		return errors.New("it still accepts connections")
+	}).WithTimeout(e.step).Should(Succeed(), "a per-pod proxy stops serving %s", when)
+	if e.inst != nil && e.inst.Alive != nil {
+		Eventually(e.inst.Alive).WithTimeout(e.step).ShouldNot(Succeed(), "a per-pod proxy exits %s", when)
+	}
 }
 
 // rawDial connects to the proxy under test.

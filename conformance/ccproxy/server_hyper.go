@@ -35,7 +35,7 @@ func (s *serverSuite) hyperSpecs() {
 		env.waitCommand(ctx, agent, hyperstart.Ping)
 	})
 
-	DescribeTable("Hyper relays the mapped code and data verbatim and returns the ACK payload verbatim",
+	DescribeTable("Hyper relays the mapped code and the data (verbatim; a start's decoded, relocated to the null session) and returns the ACK payload verbatim",
 		func(ctx SpecContext, name string, code hyperstart.Code, data string) {
 			env := s.env
 			agent := env.newAgent()
@@ -46,7 +46,14 @@ func (s *serverSuite) hyperSpecs() {
 			got := c.ok(api.CmdHyper, hyperPayload(name, nil, []byte(data)))
 			Expect(string(got)).To(Equal(reply), "the response payload is the agent's ACK payload, verbatim")
 			cmd := env.waitCommand(ctx, agent, code)
-			Expect(string(cmd.Payload)).To(Equal(data), "the agent receives %s (code %d) with the data verbatim", name, uint32(code))
+			if code == hyperstart.NewContainer || code == hyperstart.ExecCmd {
+				// A tokenless start goes to the null session (CCP-S-22):
+				// the data is the client's but for the relocated fields.
+				stdio, stderr := nullSession(data)
+				expectRelocated(cmd, name, []byte(data), stdio, stderr, name+" without a token")
+			} else {
+				Expect(string(cmd.Payload)).To(Equal(data), "the agent receives %s (code %d) with the data verbatim", name, uint32(code))
+			}
 			Expect(agent.Commands()).To(HaveLen(1), "one Hyper, one ctl command")
 		},
 		s.hyperEntry("version", hyperstart.Version, ``),
@@ -61,8 +68,8 @@ func (s *serverSuite) hyperSpecs() {
 		s.hyperEntry("setuproute", hyperstart.SetupRoute, `{"routes":[{"dest":"default","gateway":"10.0.0.1","device":"eth0"}]}`),
 		s.hyperEntry("removecontainer", hyperstart.RemoveContainer, `{"container":"c"}`),
 		s.hyperEntry("pscontainer", hyperstart.PsContainer, `{"container":"c","format":"json","psargs":["-ef"]}`),
-		s.hyperEntry("execcmd", hyperstart.ExecCmd, `{"container":"c","process":{"terminal":false,"stdio":1,"stderr":2,"args":["ls"],"workdir":"/"}}`),
-		s.hyperEntry("newcontainer", hyperstart.NewContainer, `{"id":"c","rootfs":"rootfs","image":"busybox","process":{"terminal":true,"stdio":1,"stderr":0,"args":["sh"],"workdir":"/"}}`),
+		s.hyperEntry("execcmd", hyperstart.ExecCmd, `{"container":"c","process":{"terminal":false,"args":["ls"],"envs":[{"env":"A","value":""}],"workdir":"/","future":{"n":7}}}`),
+		s.hyperEntry("newcontainer", hyperstart.NewContainer, `{"id":"c","rootfs":"rootfs","image":"busybox","process":{"terminal":true,"stdio":0,"stderr":0,"args":["sh"],"workdir":"/"},"volumes":[]}`),
 	)
 
 	s.it("CCP-S-19", requirement.Must, "the agent's ERROR becomes an error response; the VM stays usable", func(ctx SpecContext) {
@@ -99,12 +106,14 @@ func (s *serverSuite) hyperSpecs() {
 			agent := env.newAgent()
 			c := env.dial("runtime")
 			_, io := env.registerVM(c, agent, 2)
-			_, otherIO := env.registerVM(env.dial("other runtime"), env.newAgent(), 1)
+			other := env.otherProxy()
+			_, otherIO := other.registerVM(other.dial("other runtime"), other.newAgent(), 1)
 			// Every token has its shim, so a proxy that waits for the shim
 			// before judging the start is not held up.
-			for _, tok := range append(io.Tokens, otherIO.Tokens...) {
+			for _, tok := range io.Tokens {
 				env.connectShim(tok)
 			}
+			other.connectShim(otherIO.Tokens[0])
 			c.fail(api.CmdHyper, hyper(io.Tokens[0], io.Tokens[1], otherIO.Tokens[0]))
 			expectNoCommand(agent, "the Hyper was rejected")
 			c.ok(api.CmdHyper, hyperPayload("execcmd", []string{io.Tokens[0]}, execcmdData(uniqueID("c"), false)))
@@ -128,6 +137,12 @@ func (s *serverSuite) hyperSpecs() {
 		}),
 		s.badTokens("execcmd with a token and process.stderr 8", func(tok, _, _ string) api.Hyper {
 			return hyperPayload("execcmd", []string{tok}, []byte(`{"container":"c","process":{"terminal":false,"stdio":0,"stderr":8,"args":["sh"],"workdir":"/"}}`))
+		}),
+		s.badTokens("execcmd without a token and process.stdio 7", func(_, _, _ string) api.Hyper {
+			return hyperPayload("execcmd", nil, []byte(`{"container":"c","process":{"terminal":false,"stdio":7,"stderr":0,"args":["sh"],"workdir":"/"}}`))
+		}),
+		s.badTokens("newcontainer without a token and process.stderr 2", func(_, _, _ string) api.Hyper {
+			return hyperPayload("newcontainer", nil, []byte(`{"id":"c","rootfs":"rootfs","image":"busybox","process":{"terminal":false,"stdio":0,"stderr":2,"args":["sh"],"workdir":"/"}}`))
 		}),
 		s.badTokens("execcmd with a token and no process", func(tok, _, _ string) api.Hyper {
 			return hyperPayload("execcmd", []string{tok}, []byte(`{"container":"c"}`))
@@ -177,6 +192,46 @@ func (s *serverSuite) hyperSpecs() {
 		}
 	})
 
+	s.it("CCP-S-21", requirement.Must, "a start with a token that already started a process fails, reaches no agent, and the proxy lives on", func(ctx SpecContext) {
+		env := s.env
+		agent := env.newAgent()
+		c := env.dial("runtime")
+		_, io := env.registerVM(c, agent, 1)
+		env.connectShim(io.Tokens[0])
+		c.ok(api.CmdHyper, hyperPayload("newcontainer", io.Tokens, newcontainerData(uniqueID("c"), false)))
+		env.waitCommand(ctx, agent, hyperstart.NewContainer)
+		c.fail(api.CmdHyper, hyperPayload("execcmd", io.Tokens, execcmdData(uniqueID("c"), false)))
+		expectNoCommandBeyond(agent, 1, "the token already started a process")
+		env.expectServing()
+	})
+
+	s.it("CCP-S-22", requirement.Must, "tokenless starts go to the null session: stdio 1 and stderr 2, or stderr 0 with a terminal", func(ctx SpecContext) {
+		env := s.env
+		agent := env.newAgent()
+		c := env.dial("runtime")
+		env.registerVM(c, agent, 0)
+		starts := []struct {
+			name     string
+			terminal bool
+			stderr   uint64
+		}{
+			{"newcontainer", false, 2},
+			{"execcmd", false, 2},
+			{"execcmd", true, 0},
+			{"newcontainer", true, 0},
+		}
+		for i, st := range starts {
+			container := uniqueID("c")
+			data := execcmdData(container, st.terminal)
+			if st.name == "newcontainer" {
+				data = newcontainerData(container, st.terminal)
+			}
+			c.ok(api.CmdHyper, hyperPayload(st.name, nil, data))
+			Eventually(agent.Commands).WithTimeout(env.step).Should(HaveLen(i+1), "the agent receives the tokenless %s", st.name)
+			expectRelocated(agent.Commands()[i], st.name, data, 1, st.stderr, fmt.Sprintf("tokenless %s (terminal %t)", st.name, st.terminal))
+		}
+	})
+
 	s.it("CCP-S-23", requirement.Must, "execcmd with a token is sent to the agent and answered only after the token's shim connected", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
@@ -213,6 +268,21 @@ func (s *serverSuite) hyperSpecs() {
 	})
 }
 
+// nullSession is where a tokenless start's stdio and stderr go: 1 and 2,
+// or 1 and 0 for a terminal process (CCP-S-22).
+func nullSession(data string) (stdio, stderr uint64) {
+	var start struct {
+		Process struct {
+			Terminal bool `json:"terminal"`
+		} `json:"process"`
+	}
+	_ = json.Unmarshal([]byte(data), &start)
+	if start.Process.Terminal {
+		return 1, 0
+	}
+	return 1, 2
+}
+
 // hyperEntry is an entry of the Hyper relay table.
 func (s *serverSuite) hyperEntry(name string, code hyperstart.Code, data string) TableEntry {
 	return s.entry("CCP-S-19", requirement.Must, fmt.Sprintf("%s -> code %d, data %q", name, uint32(code), data), name, code, data)
@@ -225,7 +295,9 @@ func (s *serverSuite) badTokens(what string, hyper func(tok, tok2, otherVMTok st
 
 // expectRelocated checks that the agent got the start command name with the
 // data sent, except process.stdio and process.stderr set to stdio and
-// stderr.
+// stderr. Relocation re-encodes the data, so they are compared decoded, with
+// zero-valued fields dropped on both sides: a proxy may reorder keys and add
+// or omit zero values (CCP-S-19, -22).
 func expectRelocated(cmd hyperagent.Command, name string, sent []byte, stdio, stderr uint64, what string) {
 	GinkgoHelper()
 	code, _ := hyperstart.CodeByName(name)
@@ -235,5 +307,47 @@ func expectRelocated(cmd hyperagent.Command, name string, sent []byte, stdio, st
 	Expect(json.Unmarshal(cmd.Payload, &got)).To(Succeed(), "%s: the agent's %s payload %q", what, name, cmd.Payload)
 	proc := want["process"].(map[string]any)
 	proc["stdio"], proc["stderr"] = float64(stdio), float64(stderr)
-	Expect(got).To(Equal(want), "%s: expected process.stdio %d and process.stderr %d and every other field as sent %s; the agent got %s", what, stdio, stderr, sent, cmd.Payload)
+	Expect(withoutZeros(got)).To(Equal(withoutZeros(want)), "%s: expected process.stdio %d and process.stderr %d and every other field as sent %s (zero values aside); the agent got %s", what, stdio, stderr, sent, cmd.Payload)
+}
+
+// withoutZeros drops the object members whose values are JSON zero values
+// (false, 0, "", null, and arrays or objects empty once so reduced), at any
+// depth; array elements stay, as their positions matter.
+func withoutZeros(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if e = withoutZeros(e); !isZeroJSON(e) {
+				out[k] = e
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = withoutZeros(e)
+		}
+		return out
+	}
+	return v
+}
+
+// isZeroJSON says whether a decoded JSON value is a zero value.
+func isZeroJSON(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !x
+	case float64:
+		return x == 0
+	case string:
+		return x == ""
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
 }

@@ -41,17 +41,23 @@ func (s *serverSuite) lifecycleSpecs() {
 		p := env.startProcess(ctx, false)
 		_, att := env.attach(p.vmID, 1)
 		idle := env.connectShim(att.Tokens[0])
-		other := env.startProcess(ctx, false)
+		otherEnv := env.otherProxy()
+		other := otherEnv.startProcess(ctx, false)
 		Expect(p.agent.CloseIO()).To(Succeed())
 		p.shim.expectClosedAfterFrames("the agent's io channel closed")
 		idle.expectClosedAfterFrames("the agent's io channel closed")
 		other.shim.expectSilent("another VM's agent closed its io channel")
 		Expect(other.agent.SendIO(other.stdio, []byte("unaffected"))).To(Succeed())
 		Expect(readStream(other.shim, api.StreamStdout, len("unaffected"), nil)).To(Equal([]byte("unaffected")))
-		env.expectServing()
+		if env.target.PerPod {
+			env.expectGone("when its VM's agent goes")
+		} else {
+			env.expectServing()
+		}
+		otherEnv.expectServing()
 	})
 
-	s.it("CCP-S-39", requirement.Must, "a full lifecycle (register, attach, shims, start, stdin, output, signal, exit, DisconnectShim, a hostile header, unregister) leaves no fd open", func(ctx SpecContext) {
+	s.it("CCP-S-39", requirement.Must, "a full lifecycle (register, attach, shims, newcontainer with a token, stdin, output, signal, exit, DisconnectShim, a hostile header, unregister) leaves no fd open", func(ctx SpecContext) {
 		env := s.env
 		fds := env.fdSnapshot()
 		agent := env.newAgent()
@@ -60,8 +66,8 @@ func (s *serverSuite) lifecycleSpecs() {
 		rt2 := env.dial("second runtime")
 		rt2.ok(api.CmdAttachVM, api.AttachVM{ContainerID: id, NumIOStreams: 1})
 		shim := env.connectShim(io.Tokens[0])
-		rt.ok(api.CmdHyper, hyperPayload("execcmd", io.Tokens[:1], execcmdData(uniqueID("c"), false)))
-		proc, err := hyperstart.ProcessOf("execcmd", env.waitCommand(ctx, agent, hyperstart.ExecCmd).Payload)
+		rt.ok(api.CmdHyper, hyperPayload("newcontainer", io.Tokens[:1], newcontainerData(uniqueID("c"), false)))
+		proc, err := hyperstart.ProcessOf("newcontainer", env.waitCommand(ctx, agent, hyperstart.NewContainer).Payload)
 		Expect(err).NotTo(HaveOccurred())
 		shim.send(api.TypeStream, api.StreamStdin, []byte("input"))
 		shim.send(api.TypeStream, api.StreamStdin, nil)
@@ -79,11 +85,17 @@ func (s *serverSuite) lifecycleSpecs() {
 		hostile.sendBytes(cat(hx("00 02 02 00 00 00 00 02 00 00 00 1c"), unknownVMPayload))
 		hostile.expectClosed("HeaderLength 2")
 		rt.ok(api.CmdUnregisterVM, api.UnregisterVM{ContainerID: id})
-		env.expectAgentHungUp(agent, "after UnregisterVM")
 		for _, c := range []*serverConn{shim, rt, rt2, second, hostile} {
 			_ = c.peer.Close()
 		}
+		// The agent channels may stay until the VM itself goes: the agent
+		// closing them is that end.
 		Expect(agent.Close()).To(Succeed())
+		if env.target.PerPod {
+			env.expectGone("after UnregisterVM")
+			AddReportEntry("CCP-S-39 limit", "a per-pod proxy exits after UnregisterVM: its fd table ends with it, so it was not compared")
+			return
+		}
 		env.expectNoLeakedFds(fds)
 	})
 
@@ -97,17 +109,28 @@ func (s *serverSuite) lifecycleSpecs() {
 		erring := env.newAgent(hyperagent.WithReadyCode(hyperstart.Error))
 		rt.fail(api.CmdRegisterVM, registerVMPayload(uniqueID("vm"), erring, 1))
 		env.expectAgentHungUp(erring, "after the agent sent ERROR instead of READY")
+		Expect(erring.Close()).To(Succeed())
+		if env.target.PerPod {
+			// The agent's death ends a per-pod proxy: compare its fds
+			// before that, after the failed registrations.
+			_ = rt.peer.Close()
+			env.expectNoLeakedFds(fds)
+			rt = env.dial("runtime")
+		}
 		dying := env.newAgent()
 		id, io := env.registerVM(rt, dying, 1)
 		shim := env.connectShim(io.Tokens[0])
 		Expect(dying.Close()).To(Succeed())
 		shim.expectClosedAfterFrames("the agent died")
+		if env.target.PerPod {
+			env.expectGone("when its VM's agent died")
+			return
+		}
 		// A proxy may have dropped the dead VM already: either answer will do.
 		rt.command(api.CmdUnregisterVM, api.UnregisterVM{ContainerID: id})
 		for _, c := range []*serverConn{rt, shim} {
 			_ = c.peer.Close()
 		}
-		Expect(erring.Close()).To(Succeed())
 		env.expectNoLeakedFds(fds)
 	})
 }

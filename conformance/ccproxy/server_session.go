@@ -128,9 +128,24 @@ type serverProcess struct {
 }
 
 // startProcess registers a VM with one token, connects its shim and starts
-// an execcmd process with the token. The sequence numbers are taken from what
-// the agent received, so specs about streams do not depend on CCP-S-22.
+// the container's process with the token, the way a runtime does: with
+// newcontainer, so the process can be signalled (CCP-S-30). The sequence
+// numbers are taken from what the agent received, so specs about streams do
+// not depend on CCP-S-22.
 func (e *serverEnv) startProcess(ctx context.Context, terminal bool) *serverProcess {
+	GinkgoHelper()
+	return e.startWith(ctx, "newcontainer", terminal)
+}
+
+// startExecProcess is startProcess with execcmd: a process added to a
+// container, which hyperstart cannot signal.
+func (e *serverEnv) startExecProcess(ctx context.Context, terminal bool) *serverProcess {
+	GinkgoHelper()
+	return e.startWith(ctx, "execcmd", terminal)
+}
+
+// startWith starts a process with start, newcontainer or execcmd.
+func (e *serverEnv) startWith(ctx context.Context, start string, terminal bool) *serverProcess {
 	GinkgoHelper()
 	p := &serverProcess{agent: e.newAgent(), runtime: e.dial("runtime")}
 	var io api.IOResponse
@@ -138,10 +153,14 @@ func (e *serverEnv) startProcess(ctx context.Context, terminal bool) *serverProc
 	p.token = io.Tokens[0]
 	p.shim = e.connectShim(p.token)
 	p.container = uniqueID("c")
-	p.runtime.ok(api.CmdHyper, hyperPayload("execcmd", []string{p.token}, execcmdData(p.container, terminal)))
-	cmd := e.waitCommand(ctx, p.agent, hyperstart.ExecCmd)
-	proc, err := hyperstart.ProcessOf("execcmd", cmd.Payload)
-	Expect(err).NotTo(HaveOccurred(), "the execcmd the agent received: %q", cmd.Payload)
+	data, code := newcontainerData(p.container, terminal), hyperstart.NewContainer
+	if start == "execcmd" {
+		data, code = execcmdData(p.container, terminal), hyperstart.ExecCmd
+	}
+	p.runtime.ok(api.CmdHyper, hyperPayload(start, []string{p.token}, data))
+	cmd := e.waitCommand(ctx, p.agent, code)
+	proc, err := hyperstart.ProcessOf(start, cmd.Payload)
+	Expect(err).NotTo(HaveOccurred(), "the %s the agent received: %q", start, cmd.Payload)
 	p.stdio, p.stderr = proc.Stdio, proc.Stderr
 	return p
 }

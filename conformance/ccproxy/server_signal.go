@@ -81,6 +81,20 @@ func (s *serverSuite) signalSpecs() {
 		p := s.env.startProcess(ctx, false)
 		p.agent.Reply(hyperstart.KillContainer, errorWith("no such process"))
 		p.shim.fail(api.CmdSignal, api.Signal{SignalNumber: 15})
+		// The precondition: the signal reached the agent as killcontainer.
+		s.env.waitCommand(ctx, p.agent, hyperstart.KillContainer)
+	})
+
+	s.it("CCP-S-30", requirement.Must, "a process started by execcmd: SIGTERM and SIGKILL get an error response and reach no agent (killcontainer would hit the container's init); SIGWINCH still becomes winsize {seq: stdio, row, column}", func(ctx SpecContext) {
+		p := s.env.startExecProcess(ctx, false)
+		p.shim.fail(api.CmdSignal, api.Signal{SignalNumber: 15})
+		p.shim.fail(api.CmdSignal, api.Signal{SignalNumber: 9})
+		p.shim.ok(api.CmdSignal, api.Signal{SignalNumber: 28, Rows: 30, Columns: 100})
+		// The winsize is the next ctl command after execcmd: nothing came
+		// for the refused signals, the agent's commands being in order.
+		Eventually(commandsOf(p.agent)).WithTimeout(s.env.step).Should(HaveLen(2), "execcmd, then the winsize")
+		cmd := p.agent.Commands()[1]
+		expectAgentJSON(cmd.Code, cmd.Payload, hyperstart.WinSize, map[string]any{"seq": float64(p.stdio), "row": 30.0, "column": 100.0})
 	})
 }
 

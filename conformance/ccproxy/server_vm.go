@@ -66,14 +66,18 @@ func (s *serverSuite) vmSpecs() {
 		expectNoCommand(agent, "RegisterVM sends no ctl command")
 	})
 
-	DescribeTable("RegisterVM fails, and the id stays unregistered",
+	DescribeTable("RegisterVM fails and registers nothing: not the id, not the empty id, no agent channel kept",
 		func(ctx SpecContext, payload func(id string, agent *hyperagent.Agent) any, opts []hyperagent.Option) {
 			env := s.env
 			agent := env.newAgent(opts...)
 			id := uniqueID("vm")
 			c := env.dial("runtime")
 			c.fail(api.CmdRegisterVM, payload(id, agent))
+			// Nothing was registered: neither the id nor the empty id, and
+			// the agent channels the attempt opened are closed.
 			c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: id})
+			c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: ""})
+			env.expectAgentHungUp(agent, "after the failed RegisterVM")
 			// The id is free: a RegisterVM of it with a working agent works,
 			// and its tokens are the only ones that connect.
 			good := env.newAgent()
@@ -122,7 +126,7 @@ func (s *serverSuite) vmSpecs() {
 		c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: id})
 	})
 
-	s.it("CCP-S-17", requirement.Must, "AttachVM and UnregisterVM of an unknown id fail; after UnregisterVM, AttachVM and UnregisterVM fail", func(ctx SpecContext) {
+	s.it("CCP-S-17", requirement.Must, "AttachVM and UnregisterVM of an unknown id fail; after UnregisterVM, AttachVM and UnregisterVM fail (a per-pod proxy is gone)", func(ctx SpecContext) {
 		env := s.env
 		c := env.dial("runtime")
 		c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
@@ -131,6 +135,11 @@ func (s *serverSuite) vmSpecs() {
 		id, _ := env.registerVM(c, agent, 1)
 		c.ok(api.CmdAttachVM, api.AttachVM{ContainerID: id})
 		Expect(c.ok(api.CmdUnregisterVM, api.UnregisterVM{ContainerID: id})).To(BeEmpty(), "UnregisterVM answers an empty payload")
+		if env.target.PerPod {
+			// Nothing is left to attach to: the proxy goes with its VM.
+			env.expectGone("after UnregisterVM")
+			return
+		}
 		c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: id})
 		env.dial("second runtime").fail(api.CmdAttachVM, api.AttachVM{ContainerID: id, NumIOStreams: 1})
 		c.fail(api.CmdUnregisterVM, api.UnregisterVM{ContainerID: id})
@@ -142,6 +151,10 @@ func (s *serverSuite) vmSpecs() {
 		id, _ := env.registerVM(env.dial("runtime"), agent, 0)
 		other := env.dial("second runtime")
 		other.ok(api.CmdUnregisterVM, api.UnregisterVM{ContainerID: id})
+		if env.target.PerPod {
+			env.expectGone("after UnregisterVM")
+			return
+		}
 		other.fail(api.CmdAttachVM, api.AttachVM{ContainerID: id})
 	})
 }

@@ -23,6 +23,10 @@ const (
 var (
 	ErrClosed       = errors.New("agent closed")
 	ErrNotConnected = errors.New("channel not connected")
+	// ErrExitReported: hyperstart reports a process's exit once; a second
+	// report on the same seq is no agent's behaviour, so a spec cannot
+	// demand how a proxy treats it.
+	ErrExitReported = errors.New("exit already reported")
 )
 
 // Agent is a fake hyperstart agent listening on two unix sockets.
@@ -51,6 +55,7 @@ type Agent struct {
 	ioFrames   []hyperstart.IOFrame
 	stdin      map[uint64][]byte
 	stdinEOF   map[uint64]bool
+	exited     map[uint64]bool // stdio seqs whose exit was reported
 	readErrors []error
 
 	done      chan struct{}
@@ -70,6 +75,7 @@ func New(dir string, opts ...Option) (*Agent, error) {
 		replies:   map[hyperstart.Code]ReplyFunc{},
 		stdin:     map[uint64][]byte{},
 		stdinEOF:  map[uint64]bool{},
+		exited:    map[uint64]bool{},
 		done:      make(chan struct{}),
 	}
 	for _, o := range opts {

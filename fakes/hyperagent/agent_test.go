@@ -242,6 +242,8 @@ var _ = Describe("fake hyperstart agent", func() {
 			Expect(f.Seq).To(Equal(uint64(3)))
 			Expect(f.Data).To(BeEmpty())
 			Expect(p.readIO()).To(Equal(hyperstart.IOFrame{Seq: 3, Data: []byte{42}}))
+			Expect(a.Exit(3, 43)).To(MatchError(hyperagent.ErrExitReported), "an exit is reported once")
+			Expect(a.Exit(5, 0)).To(Succeed(), "another seq's exit")
 		})
 
 		It("refuses io data above 10228 bytes and sends nothing", func() {

@@ -56,8 +56,16 @@ func (a *Agent) SendIO(seq uint64, data []byte) error {
 
 // Exit reports a process exit the way hyperstart does: an empty frame on the
 // process's stdio seq, then a frame holding the 1-byte exit code. No other
-// frame of this Agent comes between the two.
+// frame of this Agent comes between the two. Like hyperstart, it reports a
+// seq's exit once: a second Exit of stdioSeq is ErrExitReported.
 func (a *Agent) Exit(stdioSeq uint64, code uint8) error {
+	a.mu.Lock()
+	again := a.exited[stdioSeq]
+	a.exited[stdioSeq] = true
+	a.mu.Unlock()
+	if again {
+		return fmt.Errorf("hyperagent: exit on io seq %d: %w", stdioSeq, ErrExitReported)
+	}
 	return a.sendIO(hyperstart.IOFrame{Seq: stdioSeq}, hyperstart.IOFrame{Seq: stdioSeq, Data: []byte{code}})
 }
 
