@@ -206,20 +206,37 @@ func init() {
 			}
 			return []api.Frame{f}
 		}})
-	register("CCP-S-21", Fault{Requirement: "CCP-S-21", What: "tokens on a non-start Hyper command are ignored instead of rejected",
-		OnClientFrame: func(_ *Link, f api.Frame) []api.Frame {
-			if isCommand(f, api.CmdHyper) {
-				if h, ok := hyperOf(f.Payload); ok && !isStart(h.HyperName) && len(h.Tokens) > 0 {
-					h.Tokens = nil
-					f.Payload, _ = json.Marshal(h)
-				}
+	register("CCP-S-21", Fault{Requirement: "CCP-S-21", What: "bad token usage is served instead of rejected: tokens on a non-start command and a token's second start are dropped, a tokenless start's prefilled stdio/stderr cleared",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if !isCommand(f, api.CmdHyper) {
+				return []api.Frame{f}
 			}
+			h, ok := hyperOf(f.Payload)
+			if !ok {
+				return []api.Frame{f}
+			}
+			started := l.Proxy().State("started tokens", func() any { return &sync.Map{} }).(*sync.Map)
+			switch {
+			case !isStart(h.HyperName) && len(h.Tokens) > 0:
+				h.Tokens = nil
+			case isStart(h.HyperName) && len(h.Tokens) == 1:
+				if _, again := started.LoadOrStore(h.Tokens[0], true); again {
+					h.Tokens = nil
+				}
+			case isStart(h.HyperName) && len(h.Tokens) == 0:
+				if b, err := hyperstart.RelocateProcess(h.HyperName, h.Data, 0, 0); err == nil {
+					h.Data = b
+				}
+			default:
+				return []api.Frame{f}
+			}
+			f.Payload, _ = json.Marshal(h)
 			return []api.Frame{f}
 		}})
-	register("CCP-S-22", Fault{Requirement: "CCP-S-22", What: "relocated sequence numbers are shifted by 100 (io translated back, so only the numbering is wrong)",
+	register("CCP-S-22", Fault{Requirement: "CCP-S-22", What: "relocated sequence numbers, the null session's too, are shifted by 100 (io translated back, so only the numbering is wrong)",
 		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
 			if isCommand(f, api.CmdHyper) {
-				if h, ok := hyperOf(f.Payload); ok && isStart(h.HyperName) && len(h.Tokens) == 1 {
+				if h, ok := hyperOf(f.Payload); ok && isStart(h.HyperName) && len(h.Tokens) <= 1 {
 					l.Proxy().State("relocated", func() any { return &atomic.Int32{} }).(*atomic.Int32).Add(1)
 				}
 			}
@@ -316,10 +333,10 @@ func init() {
 			}
 			return []api.Frame{f}
 		}})
-	register("CCP-S-27", Fault{Requirement: "CCP-S-27", What: "DisconnectShim is answered and the connection kept open",
+	register("CCP-S-27", Fault{Requirement: "CCP-S-27", What: "DisconnectShim only drops the connection: the token is not released and can be claimed again",
 		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
 			if isCommand(f, api.CmdDisconnectShim) && l.IsShim() {
-				_ = l.ToClient(success(api.CmdDisconnectShim, nil))
+				l.Close() // the reference Server sees a dropped shim, not a DisconnectShim
 				return nil
 			}
 			return []api.Frame{f}
@@ -347,7 +364,8 @@ func init() {
 			}
 			return raw(f)
 		}})
-	register("CCP-S-30", Fault{Requirement: "CCP-S-30", What: "killcontainer carries allProcesses true",
+	register("CCP-S-30", Fault{Requirement: "CCP-S-30", What: "signals are mapped wrong: killcontainer carries allProcesses true, winsize rows and columns swapped, an execcmd process's signal becomes killcontainer",
+		OnClientFrame: signalExecAsContainer(),
 		OnAgentCtl: func(_ *VMLink, f hyperstart.CtlFrame) []hyperstart.CtlFrame {
 			if f.Code == hyperstart.KillContainer {
 				var k hyperstart.KillCommand
@@ -432,6 +450,44 @@ func init() {
 				*leaked = append(*leaked, f) // never closed: the leak
 			}
 		}})
+}
+
+// signalExecAsContainer remembers the container of every execcmd started
+// with a token and sends a signal (but SIGWINCH) from that token's shim to
+// the agent as killcontainer of the container, answering it with success,
+// as a proxy that forgets that hyperstart signals only containers would.
+func signalExecAsContainer() func(*Link, api.Frame) []api.Frame {
+	var execs sync.Map // token -> container of its execcmd
+	return func(l *Link, f api.Frame) []api.Frame {
+		switch {
+		case isCommand(f, api.CmdHyper):
+			if h, ok := hyperOf(f.Payload); ok && h.HyperName == "execcmd" && len(h.Tokens) == 1 {
+				var start struct {
+					Container string `json:"container"`
+				}
+				_ = json.Unmarshal(h.Data, &start)
+				execs.Store(h.Tokens[0], start.Container)
+			}
+		case isCommand(f, api.CmdConnectShim):
+			var c api.ConnectShim
+			if json.Unmarshal(f.Payload, &c) == nil {
+				l.State("token", func() any { return c.Token })
+			}
+		case isCommand(f, api.CmdSignal) && l.IsShim():
+			var sig api.Signal
+			token, _ := l.State("token", func() any { return "" }).(string)
+			container, isExec := execs.Load(token)
+			v := l.Proxy().LastVM()
+			if json.Unmarshal(f.Payload, &sig) != nil || sig.SignalNumber == api.SIGWINCH || !isExec || v == nil {
+				break
+			}
+			kill, _ := json.Marshal(hyperstart.KillCommand{Container: container.(string), Signal: sig.SignalNumber})
+			_ = v.InjectCtl(hyperstart.CtlFrame{Code: hyperstart.KillContainer, Payload: kill})
+			_ = l.ToClient(success(api.CmdSignal, nil))
+			return nil
+		}
+		return []api.Frame{f}
+	}
 }
 
 // claimToken connects to the reference Server as the token's shim, so a
