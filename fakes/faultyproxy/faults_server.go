@@ -84,10 +84,17 @@ func init() {
 			}
 			return Forward
 		}})
-	register("CCP-S-09", Fault{Requirement: "CCP-S-09", What: "client responses, notifications, stdout and stderr get an error response",
+	register("CCP-S-09", Fault{Requirement: "CCP-S-09", What: "client responses, notifications (E-flagged too), stdout, stderr and a non-shim's stdin get an error response",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			if h.Type == api.TypeNotification {
+				h.Error = false // served like any notification: answered
+			}
+			return Forward
+		},
 		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
 			t, op := f.Header.Type, f.Header.Opcode
-			if t == api.TypeResponse || t == api.TypeNotification || (t == api.TypeStream && (op == api.StreamStdout || op == api.StreamStderr)) {
+			stream := t == api.TypeStream && (op == api.StreamStdout || op == api.StreamStderr || (op == api.StreamStdin && !l.IsShim()))
+			if t == api.TypeResponse || t == api.TypeNotification || stream {
 				_ = l.ToClient(failure(op, "unexpected frame"))
 				return nil
 			}
