@@ -58,6 +58,14 @@ const (
 	// CloseOnUnknown closes the connection on an unknown or undecodable
 	// request instead of answering it: the real spacer's defect.
 	CloseOnUnknown Break = "close-on-unknown"
+	// DropPipelined decodes one request per recvmsg and drops the rest of
+	// it, as the real spacer does; it reads only once the client has read
+	// its previous response, so requests sent before that come in one
+	// recvmsg and all but the first are dropped.
+	DropPipelined Break = "drop-pipelined"
+	// KeepRequestFds keeps the fds that come with a request instead of
+	// closing them.
+	KeepRequestFds Break = "keep-request-fds"
 	// Linger does not end when the client disconnects (it waits out its
 	// idle timeout).
 	Linger Break = "linger"
@@ -89,6 +97,8 @@ var breaks = map[Break]BreakInfo{
 	PidfdOfSelf:        {PidfdOfSelf, "SPC-S-05", "a pidfd of the service instead of the sub-service"},
 	CrashOnGarbage:     {CrashOnGarbage, "SPC-S-06", "panics on an undecodable request"},
 	CloseOnUnknown:     {CloseOnUnknown, "SPC-S-06", "closes the connection on an unknown request (SHOULD answer)"},
+	DropPipelined:      {DropPipelined, "SPC-S-06", "drops requests sent before the previous response was read (SHOULD answer each)"},
+	KeepRequestFds:     {KeepRequestFds, "SPC-S-06", "keeps the fds that come with a request"},
 	Linger:             {Linger, "SPC-S-07", "does not end when the client disconnects"},
 	LeakFd:             {LeakFd, "SPC-S-08", "leaks an fd per request"},
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -90,3 +91,66 @@ func closeFds(fds []int) {
 
 // oobRoom returns an ancillary buffer with room for n fds.
 func oobRoom(n int) []byte { return make([]byte, unix.CmsgSpace(n*4)) }
+
+// gobPrefix returns how many bytes at the start of b are whole gob
+// messages, each a non-zero unsigned count followed by that many bytes.
+func gobPrefix(b []byte) int {
+	whole := 0
+	for whole < len(b) {
+		count, size := gobCount(b[whole:])
+		if size == 0 || count == 0 || count > uint64(len(b)-whole-size) {
+			break
+		}
+		whole += size + int(count)
+	}
+	return whole
+}
+
+// gobCount decodes a gob unsigned integer: one byte below 0x80, or a byte
+// holding the negated length of the big-endian value that follows. It
+// returns the bytes used, 0 if b is too short or the length above 8.
+func gobCount(b []byte) (uint64, int) {
+	if len(b) == 0 {
+		return 0, 0
+	}
+	if b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	n := 256 - int(b[0])
+	if n > 8 || len(b) < 1+n {
+		return 0, 0
+	}
+	var v uint64
+	for _, c := range b[1 : 1+n] {
+		v = v<<8 | uint64(c)
+	}
+	return v, 1 + n
+}
+
+// awaitPeerRead waits, up to timeout, until the peer has read everything
+// sent on uc: for a unix socket, SIOCOUTQ counts the bytes sent that the
+// peer has not read yet (a peer that closes drops them, which counts too).
+func awaitPeerRead(uc *net.UnixConn, timeout time.Duration) error {
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		var unread int
+		var ioctlErr error
+		if err := raw.Control(func(fd uintptr) { unread, ioctlErr = unix.IoctlGetInt(int(fd), unix.SIOCOUTQ) }); err != nil {
+			return err
+		}
+		if ioctlErr != nil {
+			return fmt.Errorf("ioctl(SIOCOUTQ): %w", ioctlErr)
+		}
+		if unread == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: the peer left %d bytes unread for %v", os.ErrDeadlineExceeded, unread, timeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

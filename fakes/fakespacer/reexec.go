@@ -32,22 +32,40 @@ func ServiceCommand(b Break) (path string, argv []string, err error) {
 	return path, []string{ServiceArg0, "--break", string(b)}, nil
 }
 
+// VariantCommand returns the program and argv that start a fake service
+// serving as variant v, by re-executing the running binary: give it its
+// socket as fd 3.
+func VariantCommand(v Variant) (path string, argv []string, err error) {
+	path, err = os.Executable()
+	if err != nil {
+		return "", nil, fmt.Errorf("fakespacer: own executable: %w", err)
+	}
+	return path, []string{ServiceArg0, "--variant", string(v)}, nil
+}
+
 // Main runs a fake service on the connected unix socket at fd 3, as told
-// by args (--break NAME, --own-namespaces, --list), and returns the exit
-// code: 0 after the client disconnected, 1 on an error, 2 on bad args (a
-// CrashOnGarbage fake panics, which Go exits with 2 too).
+// by args (--break NAME or --variant NAME, --own-namespaces, --list), and
+// returns the exit code: 0 after the client disconnected, 1 on an error, 2
+// on bad args (a CrashOnGarbage fake panics, which Go exits with 2 too).
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fakespacer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("break", string(None), "the break to apply (--list shows all)")
+	variant := fs.String("variant", string(NoVariant), "serve as a legitimate variant instead (--list shows all)")
 	own := fs.Bool("own-namespaces", false, "hand out the fake's own namespaces (no root needed, no sub-services)")
-	list := fs.Bool("list", false, "list the breaks and exit")
+	list := fs.Bool("list", false, "list the breaks and variants and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *list {
 		for _, info := range Breaks() {
-			fmt.Fprintf(stdout, "%-22s %-9s %s\n", info.Break, info.Requirement, info.What)
+			fmt.Fprintf(stdout, "--break %-22s %-9s %s\n", info.Break, info.Requirement, info.What)
+		}
+		for _, info := range Variants() {
+			fmt.Fprintf(stdout, "--variant %s: %s\n", info.Variant, info.What)
+			for _, a := range info.Allowances {
+				fmt.Fprintf(stdout, "    %s\n        (%s)\n", a.What, a.Sentence)
+			}
 		}
 		return 0
 	}
@@ -56,12 +74,22 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fakespacer:", err)
 		return 2
 	}
+	if *variant != string(NoVariant) {
+		if _, err := LookupVariant(*variant); err != nil {
+			fmt.Fprintln(stderr, "fakespacer:", err)
+			return 2
+		}
+		if info.Break != None {
+			fmt.Fprintf(stderr, "fakespacer: %v: --break %s and --variant %s, allowed one of them\n", ErrBreakAndVariant, info.Break, *variant)
+			return 2
+		}
+	}
 	conn, err := fdConn(serviceFd)
 	if err != nil {
 		fmt.Fprintln(stderr, "fakespacer: socket on fd 3:", err)
 		return 1
 	}
-	if err := Serve(conn, Config{Break: info.Break, OwnNamespaces: *own}); err != nil {
+	if err := Serve(conn, Config{Break: info.Break, Variant: Variant(*variant), OwnNamespaces: *own}); err != nil {
 		fmt.Fprintln(stderr, "fakespacer:", err)
 		return 1
 	}

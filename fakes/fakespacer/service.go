@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/wirecert/wirecert/reference/spacer"
@@ -23,6 +24,9 @@ const DefaultIdleTimeout = 2 * time.Minute
 type Config struct {
 	// Break is the one departure from the protocol (None if empty).
 	Break Break
+	// Variant, when set, makes the choices the protocol leaves open
+	// otherwise than the reference (see Variants); it takes no Break.
+	Variant Variant
 	// OwnNamespaces answers RoomsRequests with the fake's own namespaces
 	// (needs no privileges) instead of new ones from an in-process
 	// reference service; SubspaceRequests then get an ErrorResponse.
@@ -62,10 +66,24 @@ func Serve(conn *net.UnixConn, cfg Config) error {
 		conn.Close()
 		return err
 	}
+	// one byte more than a message may have, to see an oversize one; a
+	// variant reads exactly as much as a message may have
+	bufSize := MaxMessageSize + 1
+	if cfg.Variant != NoVariant {
+		if _, err := LookupVariant(string(cfg.Variant)); err != nil {
+			conn.Close()
+			return err
+		}
+		if cfg.Break != None {
+			conn.Close()
+			return fmt.Errorf("%w: --break %s and --variant %s, allowed one of them", ErrBreakAndVariant, cfg.Break, cfg.Variant)
+		}
+		bufSize = MaxMessageSize
+	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
-	s := &service{cfg: cfg, uc: conn, buf: make([]byte, MaxMessageSize+1), oob: oobRoom(16)}
+	s := &service{cfg: cfg, uc: conn, buf: make([]byte, bufSize), oob: oobRoom(16)}
 	s.enc = gob.NewEncoder(&s.encBuf)
 	s.dec = gob.NewDecoder(&s.pending)
 	defer s.close()
@@ -88,11 +106,15 @@ type service struct {
 	dec     *gob.Decoder
 	buf     []byte
 	oob     []byte
+	// tail is how many bytes of the last recvmsg followed its whole
+	// messages (a variant decodes these first); answered is how many
+	// requests of the last recvmsg were answered.
+	tail, answered int
 
 	backend     *spacer.Client
 	backendDone chan error
 
-	kept []int // KeepFds and LeakFd hold these until the end
+	kept []int // KeepFds, KeepRequestFds and LeakFd hold these until the end
 }
 
 // startBackend runs a reference service in-process, over a socketpair,
@@ -132,6 +154,9 @@ func (s *service) close() {
 }
 
 func (s *service) serve() error {
+	if s.cfg.Variant != NoVariant {
+		return s.serveVariant()
+	}
 	for {
 		req, err := s.receive()
 		switch {
@@ -151,6 +176,7 @@ func (s *service) serve() error {
 			if err := s.send([]api.Response{&api.ErrorResponse{Reason: err.Error()}}, nil); err != nil {
 				return err
 			}
+			s.afterAnswer()
 			continue
 		default:
 			if s.cfg.Break == CrashOnGarbage {
@@ -170,30 +196,64 @@ func (s *service) serve() error {
 			}
 			return err
 		}
+		s.afterAnswer()
+	}
+}
+
+// afterAnswer counts an answer to the last recvmsg's requests. A
+// DropPipelined fake then waits until the client has read the answer, so
+// that whatever the client sent before reading it comes in the next
+// recvmsg, of which receive keeps only the first request.
+func (s *service) afterAnswer() {
+	s.answered++
+	if s.cfg.Break == DropPipelined {
+		// a client that never reads is no matter of this break: the
+		// next receive then just comes later
+		_ = awaitPeerRead(s.uc, s.cfg.IdleTimeout)
 	}
 }
 
 // errUndecodable marks a whole message gob could not decode: the stream
-// is still in step.
-var errUndecodable = errors.New("undecodable request")
+// is still in step. errBytesPastEnd marks the bytes that followed the
+// whole messages of a recvmsg, which only a variant decodes.
+var (
+	errUndecodable  = errors.New("undecodable request")
+	errBytesPastEnd = errors.New("bytes past the end of a message")
+)
 
 // receive decodes the next request, from leftovers or one recvmsg.
 func (s *service) receive() (api.Request, error) {
 	arr := RequestArrival{Framed: true}
 	if s.pending.Len() == 0 {
+		if s.tail > 0 {
+			n := s.tail
+			s.tail = 0
+			return nil, fmt.Errorf("request: %w: %d bytes after the last whole message of a recvmsg", errBytesPastEnd, n)
+		}
 		a, err := recvmsg(s.uc, s.cfg.IdleTimeout, s.buf, s.oob)
-		closeFds(a.fds) // requests carry none
+		if s.cfg.Break == KeepRequestFds {
+			s.kept = append(s.kept, a.fds...)
+		} else {
+			closeFds(a.fds) // requests carry none
+		}
 		if err != nil {
 			return nil, err
 		}
+		s.answered = 0
 		arr.Bytes, arr.Fds = len(a.data), len(a.fds)
-		arr.Framed = wire.GobFramed(a.data)
-		if !arr.Framed || len(a.data) > MaxMessageSize || a.flags&unix.MSG_CTRUNC != 0 {
+		data := a.data
+		if whole := gobPrefix(data); s.cfg.Variant != NoVariant && whole > 0 {
+			// a variant answers the whole messages before it refuses
+			// what follows them
+			data, s.tail = data[:whole], len(data)-whole
+		}
+		arr.Framed = wire.GobFramed(data)
+		if !arr.Framed || len(data) > MaxMessageSize || a.flags&unix.MSG_CTRUNC != 0 {
 			arr.Err = fmt.Errorf("request: %w: %d bytes, flags %#x", ErrNotGobFramed, len(a.data), a.flags)
 			s.observe(arr)
 			return nil, arr.Err
 		}
-		s.pending.Write(a.data)
+		s.pending.Write(data)
 	}
 	var req api.Request
 	err := s.dec.Decode(&req)
@@ -209,6 +269,10 @@ func (s *service) receive() (api.Request, error) {
 	}
 	arr.Request, arr.Err, arr.Leftover = req, err, s.pending.Len()
 	s.observe(arr)
+	if s.cfg.Break == DropPipelined {
+		// one request per recvmsg, as the real spacer decodes
+		s.pending.Reset()
+	}
 	return req, err
 }
 
@@ -270,14 +334,19 @@ func (s *service) answer(req api.Request) ([]api.Response, []int) {
 
 // invalid returns the ErrorResponse for Spaces outside allowed, or nil.
 func (s *service) invalid(spaces, allowed uint64) *api.ErrorResponse {
-	reason := ""
+	reason, bare := "", ""
 	switch {
 	case spaces == 0:
-		reason = fmt.Sprintf("%s: Spaces is 0, allowed a non-empty subset of %s", spacer.ReasonNoSpace, api.SpacesString(allowed))
+		bare = spacer.ReasonNoSpace
+		reason = fmt.Sprintf("%s: Spaces is 0, allowed a non-empty subset of %s", bare, api.SpacesString(allowed))
 	case spaces&^allowed != 0:
-		reason = fmt.Sprintf("%s: Spaces is %#x, allowed a non-empty subset of %s", spacer.ReasonOutOfSpace, spaces, api.SpacesString(allowed))
+		bare = spacer.ReasonOutOfSpace
+		reason = fmt.Sprintf("%s: Spaces is %#x, allowed a non-empty subset of %s", bare, spaces, api.SpacesString(allowed))
 	default:
 		return nil
+	}
+	if s.cfg.Variant != NoVariant {
+		reason = bare // the protocol's words, nothing more
 	}
 	if s.cfg.Reason != "" {
 		reason = s.cfg.Reason
@@ -298,6 +367,10 @@ func (s *service) rooms(spaces uint64) ([]api.Response, []int) {
 	}
 	s.breakRooms(resp, spaces)
 	fds := resp.EncodeFds()
+	if s.cfg.Variant != NoVariant {
+		// the receiver sorts them by type, whatever their order
+		slices.Reverse(fds)
+	}
 	switch s.cfg.Break {
 	case ExtraFd:
 		fds = append(fds, s.pipeEnd())
@@ -417,6 +490,9 @@ func (s *service) subspace(spaces uint64) ([]api.Response, []int) {
 	sub, err := s.backend.Subspace(spaces)
 	if err != nil {
 		return []api.Response{&api.ErrorResponse{Reason: err.Error()}}, nil
+	}
+	if s.cfg.Variant != NoVariant {
+		sub.PIDFd = nonblockingPidfd(sub.PIDFd)
 	}
 	switch s.cfg.Break {
 	case SubspaceFdOrder:

@@ -1,7 +1,10 @@
 // Command fakespacer is a spacer service that breaks exactly one
 // requirement: `fakespacer --break old-time` serves the connected unix
-// socket it finds on fd 3 until the client disconnects. `--list` shows the
-// breaks and the requirement each violates.
+// socket it finds on fd 3 until the client disconnects. `fakespacer
+// --variant allowances` serves as a legitimate variant instead, doing what
+// the protocol allows and the reference does not. `--list` shows the
+// breaks with the requirement each violates, and the variants with each
+// allowance and the protocol sentence behind it.
 package main
 
 import (
