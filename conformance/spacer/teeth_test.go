@@ -137,6 +137,8 @@ var _ = Describe("teeth of the spacer suites", func() {
 		Entry(nil, "service", "pidfd-of-self", "SPC-S-05/must"),
 		Entry(nil, "service", "crash-on-garbage", "SPC-S-06/must", "SPC-S-06/should"),
 		Entry(nil, "service", "close-on-unknown", "SPC-S-06/should"),
+		Entry(nil, "service", "drop-pipelined", "SPC-S-06/should"),
+		Entry(nil, "service", "keep-request-fds", "SPC-S-06/must"),
 		Entry(nil, "service", "linger", "SPC-S-07/must"),
 		Entry(nil, "service", "leak-fd", "SPC-S-08/must"),
 		Entry(nil, "client", "no-type-defs", "SPC-C-01/must"),
