@@ -55,6 +55,19 @@ func FakeService(b fakespacer.Break) ServiceTarget {
 	return t
 }
 
+// VariantService targets a fake service process serving as variant v
+// (see fakespacer.Variants): the running binary re-executed under
+// fakespacer.ServiceArg0. A variant does only what the protocol allows, so
+// against it every spec passes, should-level ones too.
+func VariantService(v fakespacer.Variant) ServiceTarget {
+	path, argv, err := fakespacer.VariantCommand(v)
+	t := ServiceTarget{Name: "fakespacer --variant " + string(v), Path: path, Command: argv}
+	if err != nil {
+		t.Command = []string{"/nonexistent/fakespacer: " + err.Error()}
+	}
+	return t
+}
+
 // ReferenceClient targets the reference client (spacer.Client), in-process.
 func ReferenceClient() ClientTarget {
 	return ClientTarget{

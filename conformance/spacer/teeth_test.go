@@ -35,11 +35,18 @@ type verdicts struct {
 	failures                []string
 }
 
-// runSuite runs internal/teethrun and reads its JSON report.
+// runSuite runs internal/teethrun with the break brk (a variant's name for
+// target "variant") and reads its JSON report.
 func runSuite(suite, target, brk string) verdicts {
 	GinkgoHelper()
 	report := filepath.Join(GinkgoT().TempDir(), "report.json")
-	cmd := exec.Command(teethRunner, "--suite", suite, "--target", target, "--break", brk, "--json", report)
+	args := []string{"--suite", suite, "--target", target, "--json", report}
+	if target == "variant" {
+		args = append(args, "--variant", brk)
+	} else {
+		args = append(args, "--break", brk)
+	}
+	cmd := exec.Command(teethRunner, args...)
 	cmd.Dir = filepath.Dir(report)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -3,8 +3,11 @@
 // once per fake (Ginkgo runs specs once per process):
 //
 //	teethrun --suite service --break old-time --json report.json
+//	teethrun --suite service --target variant --variant allowances --json report.json
 //
 // --break none (or --target reference) runs against the reference.
+// --target variant runs the service suite against a legitimate variant of
+// the fake service (fakespacer.Variants).
 package main
 
 import (
@@ -28,8 +31,9 @@ func (v *verdict) Fail() { v.failed = true }
 func main() {
 	fs := flag.NewFlagSet("teethrun", flag.ExitOnError)
 	suite := fs.String("suite", "service", "service or client")
-	target := fs.String("target", "fake", "fake or reference")
+	target := fs.String("target", "fake", "fake, reference or variant (service suite only)")
 	brk := fs.String("break", "none", "the fake's break (fakespacer.Breaks or a client break)")
+	variant := fs.String("variant", string(fakespacer.Allowances), "the variant of --target variant (fakespacer.Variants)")
 	jsonReport := fs.String("json", "", "where to write Ginkgo's JSON report (required)")
 	step := fs.Duration("step", 2*time.Second, "the step timeout against a fake: how long a lingering fake holds a spec up")
 	_ = fs.Parse(os.Args[1:])
@@ -41,6 +45,17 @@ func main() {
 	switch {
 	case *suite == "service" && *target == "reference":
 		spacer.ServiceSpecs(spacer.ReferenceService())
+	case *suite == "service" && *target == "variant":
+		if _, err := fakespacer.LookupVariant(*variant); err != nil {
+			fmt.Fprintln(os.Stderr, "teethrun:", err)
+			os.Exit(2)
+		}
+		t := spacer.VariantService(fakespacer.Variant(*variant))
+		t.StepTimeout = *step
+		spacer.ServiceSpecs(t)
+	case *target == "variant":
+		fmt.Fprintf(os.Stderr, "teethrun: --target variant with --suite %q, allowed only with --suite service\n", *suite)
+		os.Exit(2)
 	case *suite == "service":
 		if _, err := fakespacer.LookupBreak(*brk); err != nil {
 			fmt.Fprintln(os.Stderr, "teethrun:", err)
@@ -66,7 +81,11 @@ func main() {
 	reporterConfig.NoColor = true
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	v := &verdict{}
-	ginkgo.RunSpecs(v, "spacer teeth: "+*suite+" "+*target+" "+*brk, suiteConfig, reporterConfig)
+	name := *brk
+	if *target == "variant" {
+		name = *variant
+	}
+	ginkgo.RunSpecs(v, "spacer teeth: "+*suite+" "+*target+" "+name, suiteConfig, reporterConfig)
 	if v.failed {
 		os.Exit(1)
 	}
