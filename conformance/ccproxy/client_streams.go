@@ -102,13 +102,14 @@ func (s *clientSuite) streamSpecs() {
 
 	s.it("CCP-C-10", requirement.Must, "stdout and stderr sent before the ConnectShim response reach stdout and stderr", func(ctx SpecContext) {
 		sess := s.newSession()
+		// The late frames go with the response too: sent by the spec, they
+		// could overtake the fake's answer.
 		sess.proxy.OnCommand(api.CmdConnectShim, fakeproxy.Response{
 			Before: []api.Frame{fakeproxy.Stdout([]byte("early stdout")), fakeproxy.Stderr([]byte("early stderr"))},
+			After:  []api.Frame{fakeproxy.Stdout([]byte(", late stdout")), fakeproxy.ProcessExited(0)},
 		})
 		sess.start()
 		sess.connected()
-		sess.send(fakeproxy.Stdout([]byte(", late stdout")))
-		sess.send(fakeproxy.ProcessExited(0))
 		sess.expectExit(0, "stdout and stderr before the ConnectShim response, then ProcessExited(0)")
 		expectShimBytes("stdout", sess.stdout.Bytes(), []byte("early stdout, late stdout"))
 		expectShimBytes("stderr", sess.stderr.Bytes(), []byte("early stderr"))
