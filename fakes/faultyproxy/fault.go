@@ -24,8 +24,18 @@ type ClientHeader struct {
 	Fragmented bool
 }
 
+// Channel names one of a VM's two agent channels.
+type Channel string
+
+// The agent channels of a VM.
+const (
+	ChannelCtl Channel = "ctl"
+	ChannelIO  Channel = "io"
+)
+
 // Fault breaks one requirement. Every hook is optional; nil passes frames
-// untouched.
+// untouched. The hooks are generic: fakes/variantproxy uses the same struct
+// for legitimate variants, with an empty Requirement.
 type Fault struct {
 	// Requirement is the ID this fault violates; What says how.
 	Requirement string
@@ -58,4 +68,12 @@ type Fault struct {
 	// OnAgentDial, when set, runs once both agent channels of a VM are
 	// relayed, before any frame flows (e.g. to inject a ctl command).
 	OnAgentDial func(v *VMLink)
+	// OnAgentClose runs when the agent ended one of a VM's channels; not
+	// when the relay closed it (after the server closed its side, CloseIO,
+	// or the proxy ending).
+	OnAgentClose func(v *VMLink, ch Channel)
+	// KeepAgent is asked when the server closed its side of a VM's channel;
+	// true keeps the agent's side connected, its frames read and dropped,
+	// until the agent closes it or the proxy ends. nil closes it at once.
+	KeepAgent func(v *VMLink, ch Channel) bool
 }

@@ -33,6 +33,82 @@ type Link struct {
 	state    map[string]any
 	commands map[uint8][]byte // the last payload forwarded per command opcode
 	shim     bool             // a ConnectShim of this link succeeded
+	// pending counts the commands forwarded whose response has not yet
+	// been sent on through OnServerFrame to the client; answered is closed
+	// when it drops to zero or the link ends.
+	pending  int
+	answered chan struct{}
+	ended    bool // no more responses will be sent on
+}
+
+// AwaitResponses waits, at most timeout, until the server answered every
+// command this link forwarded and each answer went through OnServerFrame
+// and on to the client, so a hook can judge a frame in order, after the
+// commands before it (the reference serves a connection in order). False
+// when the time was up, or the link or the proxy ended first.
+func (l *Link) AwaitResponses(timeout time.Duration) bool {
+	l.mu.Lock()
+	n, answered, ended := l.pending, l.answered, l.ended
+	l.mu.Unlock()
+	if ended {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-answered:
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return !l.ended
+	case <-t.C:
+	case <-l.p.done:
+	}
+	return false
+}
+
+// commandForwarded counts a command about to go to the server; before the
+// write, so its response cannot come first.
+func (l *Link) commandForwarded() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ended {
+		return
+	}
+	if l.pending == 0 {
+		l.answered = make(chan struct{})
+	}
+	l.pending++
+}
+
+// responseRelayed counts a response of the server as sent on. A response
+// to no forwarded command (a fault's extra one) counts for nothing.
+func (l *Link) responseRelayed() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending == 0 {
+		return
+	}
+	if l.pending--; l.pending == 0 {
+		close(l.answered)
+	}
+}
+
+// responsesEnded wakes every AwaitResponses: the server or the client is
+// gone, so no response will be sent on.
+func (l *Link) responsesEnded() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ended {
+		return
+	}
+	l.ended = true
+	if l.pending > 0 {
+		l.pending = 0
+		close(l.answered)
+	}
 }
 
 // LastCommand returns the payload of the last command with opcode that this
@@ -79,6 +155,26 @@ func (l *Link) ToClient(b []byte) error {
 	}
 	_, err := l.client.Write(b)
 	return err
+}
+
+// ToClientInPieces writes pieces to the client one after another, pausing
+// gap between them, with no other write to the client in between: the
+// client's reads then see its frames arrive in parts.
+func (l *Link) ToClientInPieces(gap time.Duration, pieces ...[]byte) error {
+	l.cmu.Lock()
+	defer l.cmu.Unlock()
+	for i, b := range pieces {
+		if i > 0 {
+			time.Sleep(gap)
+		}
+		if err := l.client.SetWriteDeadline(time.Now().Add(frameTimeout)); err != nil {
+			return err
+		}
+		if _, err := l.client.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ToServer writes raw bytes to the reference Server.
@@ -144,21 +240,24 @@ func (l *Link) fromClient() {
 		}
 		extra := rest[:len(rest)-int(h.PayloadLength)]
 		f := api.Frame{Header: h, Payload: rest[len(extra):]}
-		if h.Type == api.TypeCommand && h.Opcode == api.CmdRegisterVM {
-			f.Payload = l.relayAgent(f.Payload)
-		}
 		frames := []api.Frame{f}
 		if l.p.fault.OnClientFrame != nil {
 			frames = l.p.fault.OnClientFrame(l, f)
 		}
 		for _, out := range frames {
 			if out.Header.Type == api.TypeCommand {
+				// Only a RegisterVM that goes on gets relay sockets: one a
+				// hook answered or dropped leaves none waiting.
+				if out.Header.Opcode == api.CmdRegisterVM {
+					out.Payload = l.relayAgent(out.Payload)
+				}
 				l.mu.Lock()
 				if l.commands == nil {
 					l.commands = map[uint8][]byte{}
 				}
 				l.commands[out.Header.Opcode] = append([]byte(nil), out.Payload...)
 				l.mu.Unlock()
+				l.commandForwarded()
 			}
 			out.Header.PayloadLength = uint32(len(out.Payload))
 			b := api.AppendHeader(nil, out.Header)
@@ -202,6 +301,7 @@ func (l *Link) fromServer() {
 	for {
 		f, err := r.ReadFrame()
 		if err != nil {
+			l.responsesEnded()
 			if l.p.fault.OnServerClose == nil || l.p.fault.OnServerClose(l) {
 				l.Close()
 			}
@@ -217,8 +317,12 @@ func (l *Link) fromServer() {
 			b = l.p.fault.OnServerFrame(l, api.Frame{Header: f.Header, Payload: append([]byte(nil), f.Payload...)})
 		}
 		if len(b) > 0 && l.ToClient(b) != nil {
+			l.responsesEnded()
 			l.Close()
 			return
+		}
+		if f.Header.Type == api.TypeResponse {
+			l.responseRelayed()
 		}
 	}
 }

@@ -11,8 +11,13 @@ import (
 	"github.com/wirecert/wirecert/reference/ccproxy"
 )
 
-// ErrCrashed is what Alive reports once a fault crashed the proxy.
-var ErrCrashed = errors.New("faulty proxy crashed")
+// Errors of the relay: ErrCrashed is what Alive reports once a fault
+// crashed the proxy; ErrClosing what relaying a new VM gives once the proxy
+// is ending.
+var (
+	ErrCrashed = errors.New("faulty proxy crashed")
+	ErrClosing = errors.New("faulty proxy is closing")
+)
 
 // Proxy is a relay in front of a private reference Server, breaking one
 // requirement.
@@ -27,6 +32,7 @@ type Proxy struct {
 	closing bool
 	crashed bool
 	conns   map[net.Conn]struct{}
+	lns     map[net.Listener]struct{} // relay sockets waiting for the server's dial
 	nextVM  int
 	vms     []*VMLink
 	state   map[string]any
@@ -35,14 +41,29 @@ type Proxy struct {
 	wg sync.WaitGroup
 }
 
+// Option tunes Start.
+type Option func(*options)
+
+type options struct{ dir string }
+
+// InDir puts the proxy's private files (the reference Server's socket, the
+// agent relay sockets) in a fresh directory under dir instead of the
+// system's temp dir, e.g. beside the proxy's socket, so a proxy killed
+// before Close leaves nothing outside the directory its caller owns.
+func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
+
 // Start listens on path and relays to a fresh reference Server (configured
 // by cfg) with fault applied.
-func Start(path string, fault Fault, cfg ccproxy.Config) (*Proxy, error) {
-	dir, err := os.MkdirTemp("", "faultyproxy-")
+func Start(path string, fault Fault, cfg ccproxy.Config, opts ...Option) (*Proxy, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	dir, err := os.MkdirTemp(o.dir, "faultyproxy-")
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{fault: fault, dir: dir, refAt: filepath.Join(dir, "reference.sock"), conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
+	p := &Proxy{fault: fault, dir: dir, refAt: filepath.Join(dir, "reference.sock"), conns: map[net.Conn]struct{}{}, lns: map[net.Listener]struct{}{}, done: make(chan struct{})}
 	cfg.URL = "unix://" + path
 	if p.ref, err = ccproxy.Listen(p.refAt, cfg); err != nil {
 		os.RemoveAll(dir)
@@ -112,6 +133,40 @@ func (p *Proxy) track(conns ...net.Conn) bool {
 	return true
 }
 
+// trackListener records a relay listener so the proxy's end closes it
+// (ending its accept at once); false, and ln closed, once closing.
+func (p *Proxy) trackListener(ln net.Listener) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closing {
+		ln.Close()
+		return false
+	}
+	p.lns[ln] = struct{}{}
+	return true
+}
+
+// closeListener closes a relay listener and forgets it.
+func (p *Proxy) closeListener(ln net.Listener) {
+	p.mu.Lock()
+	delete(p.lns, ln)
+	p.mu.Unlock()
+	ln.Close()
+}
+
+// isClosing says whether the proxy is ending (End, Crash or Close).
+func (p *Proxy) isClosing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closing
+}
+
+// End ends the proxy the way one that exits on purpose does: it closes the
+// listener (which removes its socket), then every connection, agent
+// channels included; Done closes and Alive stays nil. Safe to call from a
+// hook; Close still has to be called to wait and clean up.
+func (p *Proxy) End() { p.shut() }
+
 // Crash ends every connection and the listener at once, as a proxy that
 // panicked would.
 func (p *Proxy) Crash() {
@@ -130,6 +185,9 @@ func (p *Proxy) shut() {
 	p.closing = true
 	close(p.done)
 	p.ln.Close()
+	for ln := range p.lns {
+		ln.Close()
+	}
 	for c := range p.conns {
 		c.Close()
 	}
@@ -179,6 +237,14 @@ func (p *Proxy) LastVM() *VMLink {
 		return nil
 	}
 	return p.vms[len(p.vms)-1]
+}
+
+// VMs returns every relayed VM whose agent channels both got connected, in
+// the order they did, including those whose channels have closed since.
+func (p *Proxy) VMs() []*VMLink {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*VMLink(nil), p.vms...)
 }
 
 // ReferencePath is the private reference Server's socket, for faults that

@@ -28,6 +28,10 @@ type VMLink struct {
 	// swallow counts agent replies to drop: those to commands the relay
 	// injected, which the server never sent and must not see.
 	swallow atomic.Int32
+
+	// ctlByRelay and ioByRelay are set before the relay itself closes the
+	// agent's side of a channel, so that close is not taken for the agent's.
+	ctlByRelay, ioByRelay atomic.Bool
 }
 
 // listenVM creates the relay sockets and, in the background, accepts the
@@ -42,12 +46,20 @@ func listenVM(p *Proxy, id, ctlPath, ioPath, agentCtl, agentIO string) (*VMLink,
 		ctlLn.Close()
 		return nil, err
 	}
+	if !p.trackListener(ctlLn) {
+		ioLn.Close()
+		return nil, ErrClosing
+	}
+	if !p.trackListener(ioLn) {
+		p.closeListener(ctlLn)
+		return nil, ErrClosing
+	}
 	v := &VMLink{p: p, ID: id}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		defer ctlLn.Close()
-		defer ioLn.Close()
+		defer p.closeListener(ctlLn)
+		defer p.closeListener(ioLn)
 		var ok bool
 		if v.ctlServer, v.ctlAgent, ok = v.pair(ctlLn, agentCtl); !ok {
 			return
@@ -92,6 +104,9 @@ func (v *VMLink) pair(ln net.Listener, path string) (server, agent net.Conn, ok 
 	return server, agent, true
 }
 
+// Proxy is the proxy this VM's channels run through.
+func (v *VMLink) Proxy() *Proxy { return v.p }
+
 // InjectCtl sends the agent a ctl command the server did not send, and
 // drops the agent's reply to it, so the server's ctl stream stays in step.
 func (v *VMLink) InjectCtl(f hyperstart.CtlFrame) error {
@@ -131,16 +146,54 @@ func (v *VMLink) WriteAgentIORaw(b []byte) error {
 
 // CloseIO ends the io channel on both sides.
 func (v *VMLink) CloseIO() {
+	v.ioByRelay.Store(true)
 	v.ioServer.Close()
 	v.ioAgent.Close()
 }
 
+// conns returns the server's and the agent's side of ch, and the flag
+// marking the relay's own close of the agent's side.
+func (v *VMLink) conns(ch Channel) (server, agent net.Conn, byRelay *atomic.Bool) {
+	if ch == ChannelCtl {
+		return v.ctlServer, v.ctlAgent, &v.ctlByRelay
+	}
+	return v.ioServer, v.ioAgent, &v.ioByRelay
+}
+
+// serverGone runs once the server's side of ch ended: the agent's side is
+// closed too, unless KeepAgent keeps it (its reader then drops what the
+// agent sends until the agent closes).
+func (v *VMLink) serverGone(ch Channel) {
+	if v.p.fault.KeepAgent != nil && !v.p.isClosing() && v.p.fault.KeepAgent(v, ch) {
+		return
+	}
+	_, agent, byRelay := v.conns(ch)
+	byRelay.Store(true)
+	agent.Close()
+}
+
+// agentGone runs once a read from the agent's side of ch failed: both
+// sides are closed, and OnAgentClose runs if it was the agent's doing.
+func (v *VMLink) agentGone(ch Channel) {
+	server, agent, byRelay := v.conns(ch)
+	// Before closing the server's side: its reader then marks the
+	// agent's side as closed by the relay.
+	byAgent := !byRelay.Load()
+	server.Close()
+	agent.Close()
+	if v.p.fault.OnAgentClose != nil && byAgent && !v.p.isClosing() {
+		v.p.fault.OnAgentClose(v, ch)
+	}
+}
+
+// ctlToAgent passes the server's ctl frames to the agent. A failed write
+// to the agent closes its side, which its reader then reports.
 func (v *VMLink) ctlToAgent() {
 	defer v.p.wg.Done()
-	defer v.ctlAgent.Close()
 	for {
 		f, err := hyperstart.ReadCtlFrame(v.ctlServer)
 		if err != nil {
+			v.serverGone(ChannelCtl)
 			return
 		}
 		out := []hyperstart.CtlFrame{f}
@@ -149,18 +202,20 @@ func (v *VMLink) ctlToAgent() {
 		}
 		for _, o := range out {
 			if v.SendCtlToAgent(o) != nil {
+				v.ctlAgent.Close()
 				return
 			}
 		}
 	}
 }
 
+// ioToAgent passes the server's io frames (stdin) to the agent.
 func (v *VMLink) ioToAgent() {
 	defer v.p.wg.Done()
-	defer v.ioAgent.Close()
 	for {
 		f, err := hyperstart.ReadIOFrame(v.ioServer)
 		if err != nil {
+			v.serverGone(ChannelIO)
 			return
 		}
 		out := []hyperstart.IOFrame{f}
@@ -169,37 +224,43 @@ func (v *VMLink) ioToAgent() {
 		}
 		for _, o := range out {
 			if v.SendIOToAgent(o) != nil {
+				v.ioAgent.Close()
 				return
 			}
 		}
 	}
 }
 
+// ioToServer passes the agent's io frames (output) to the server until the
+// agent's side ends; once the server's side is gone it drops them.
 func (v *VMLink) ioToServer() {
 	defer v.p.wg.Done()
-	defer v.ioServer.Close()
+	defer v.agentGone(ChannelIO)
+	serverUp := true
 	for {
 		f, err := hyperstart.ReadIOFrame(v.ioAgent)
 		if err != nil {
 			return
 		}
 		out := []hyperstart.IOFrame{f}
-		if v.p.fault.OnServerIO != nil {
+		if v.p.fault.OnServerIO != nil && serverUp {
 			out = v.p.fault.OnServerIO(v, f)
 		}
 		for _, o := range out {
-			if v.SendIOToServer(o) != nil {
-				return
+			if serverUp && v.SendIOToServer(o) != nil {
+				serverUp = false
 			}
 		}
 	}
 }
 
 // ctlToServer passes the agent's ctl frames to the server, less the
-// replies to injected commands.
+// replies to injected commands, until the agent's side ends; once the
+// server's side is gone it drops them.
 func (v *VMLink) ctlToServer() {
 	defer v.p.wg.Done()
-	defer v.ctlServer.Close()
+	defer v.agentGone(ChannelCtl)
+	serverUp := true
 	for {
 		f, err := hyperstart.ReadCtlFrame(v.ctlAgent)
 		if err != nil {
@@ -209,8 +270,8 @@ func (v *VMLink) ctlToServer() {
 			v.swallow.Add(-1)
 			continue
 		}
-		if hyperstart.WriteCtlFrame(v.ctlServer, f) != nil {
-			return
+		if serverUp && hyperstart.WriteCtlFrame(v.ctlServer, f) != nil {
+			serverUp = false
 		}
 	}
 }
