@@ -13,11 +13,17 @@ import (
 // ClientSpecs(...)) or inside a container.
 //
 // Each spec starts a fake proxy (fakes/fakeproxy) on a fresh socket, runs
-// one shim session through t.Shim with a fresh random token, a stdin pipe
-// the spec writes, stdout and stderr buffers, a Signals channel and a
+// one shim session through t.Shim with a fresh random token, a stdin the
+// spec writes, stdout and stderr buffers, a Signals channel and a
 // WindowSize, and judges the frames the shim sent and how it exited. Every
 // spec also checks that each frame the shim emitted was well-formed
 // (CCP-C-01) and of a kind a client may send (CCP-C-12).
+//
+// A session has a terminal or none, as a runtime gives a shim one for a
+// container with a terminal (ShimRun.Terminal): the specs about SIGWINCH
+// and window sizes run with one, so the shim may read its window size from
+// any of its stdin, stdout and stderr; those about stdin's EOF or stdout
+// and stderr staying apart run without, with pipes.
 func ClientSpecs(t ClientTarget) bool {
 	s := &clientSuite{t: t}
 	name := "cc-proxy client conformance"

@@ -25,17 +25,20 @@ import (
 const shimSplitGap = 2 * time.Millisecond
 
 // shimSession is one shim under test run against a fake proxy: the spec
-// scripts the proxy, starts the shim, feeds its stdin pipe and signals,
-// and judges its frames, its output and its exit.
+// scripts the proxy, starts the shim, feeds its stdin and signals, and
+// judges its frames, its output and its exit. A session has a terminal or
+// none (ShimRun.Terminal): with one, stdout and stderr are one output and
+// stdin never ends while the shim runs.
 type shimSession struct {
-	t      ClientTarget
-	step   time.Duration
-	proxy  *fakeproxy.Proxy
-	token  string
-	stdinR *os.File
-	stdinW *os.File // nil once the spec closed stdin (EOF)
-	stdout shimOutput
-	stderr shimOutput
+	t        ClientTarget
+	step     time.Duration
+	proxy    *fakeproxy.Proxy
+	token    string
+	terminal bool
+	stdinR   *os.File
+	stdinW   *os.File // nil once the spec closed stdin (EOF)
+	stdout   *shimOutput
+	stderr   *shimOutput // stdout, with a terminal
 
 	signals chan os.Signal
 
@@ -48,9 +51,26 @@ type shimSession struct {
 	err    error
 }
 
-// newSession starts a fake proxy for one spec; script it through
-// sess.proxy, then start the shim. Everything is released by DeferCleanup.
+// newSession starts a fake proxy for one spec whose shim has no terminal:
+// its stdin, stdout and stderr are separate, and closing stdin is its EOF.
+// Script the proxy through sess.proxy, then start the shim. Everything is
+// released by DeferCleanup.
 func (s *clientSuite) newSession() *shimSession {
+	GinkgoHelper()
+	return s.sessionWith(false)
+}
+
+// newTerminalSession is newSession for a shim with a terminal as its
+// stdin, stdout and stderr, sized 24x80 until setWindowSize. The spec must
+// not close its stdin (a terminal carries no EOF) and sees stdout and
+// stderr as one output.
+func (s *clientSuite) newTerminalSession() *shimSession {
+	GinkgoHelper()
+	return s.sessionWith(true)
+}
+
+// sessionWith is newTerminalSession with a terminal, else newSession.
+func (s *clientSuite) sessionWith(terminal bool) *shimSession {
 	GinkgoHelper()
 	if s.t.Shim == nil {
 		Fail("ClientTarget.Shim is nil: the suite cannot run a shim")
@@ -58,13 +78,19 @@ func (s *clientSuite) newSession() *shimSession {
 	proxy, err := fakeproxy.Start(fakeproxy.WithIdleTimeout(s.t.specTimeout()))
 	Expect(err).NotTo(HaveOccurred(), "starting the fake proxy")
 	sess := &shimSession{
-		t:       s.t,
-		step:    s.t.stepTimeout(),
-		proxy:   proxy,
-		token:   newShimToken(),
-		signals: make(chan os.Signal, 4),
-		rows:    24,
-		cols:    80,
+		t:        s.t,
+		step:     s.t.stepTimeout(),
+		proxy:    proxy,
+		token:    newShimToken(),
+		terminal: terminal,
+		stdout:   &shimOutput{},
+		signals:  make(chan os.Signal, 4),
+		rows:     24,
+		cols:     80,
+	}
+	sess.stderr = sess.stdout
+	if !terminal {
+		sess.stderr = &shimOutput{}
 	}
 	sess.stdinR, sess.stdinW, err = os.Pipe()
 	Expect(err).NotTo(HaveOccurred(), "creating the shim's stdin pipe")
@@ -86,17 +112,20 @@ func (sess *shimSession) start() {
 	sess.cancel = cancel
 	sess.done = make(chan struct{})
 	run := ShimRun{
-		Socket:  sess.proxy.Path(),
-		Token:   sess.token,
-		Stdin:   sess.stdinR,
-		Stdout:  &sess.stdout,
-		Stderr:  &sess.stderr,
-		Signals: sess.signals,
-		WindowSize: func() (int, int) {
+		Socket:   sess.proxy.Path(),
+		Token:    sess.token,
+		Stdin:    sess.stdinR,
+		Stdout:   sess.stdout,
+		Stderr:   sess.stderr,
+		Terminal: sess.terminal,
+		Signals:  sess.signals,
+	}
+	if sess.terminal {
+		run.WindowSize = func() (int, int) {
 			sess.mu.Lock()
 			defer sess.mu.Unlock()
 			return sess.rows, sess.cols
-		},
+		}
 	}
 	go func() {
 		defer GinkgoRecover()
@@ -136,7 +165,8 @@ func (sess *shimSession) ctx() context.Context {
 	return ctx
 }
 
-// setWindowSize sets what WindowSize reports from now on.
+// setWindowSize sets what WindowSize reports from now on: the terminal's
+// size once the next SIGWINCH is sent (before start, its first size).
 func (sess *shimSession) setWindowSize(rows, cols int) {
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
@@ -152,7 +182,8 @@ func (sess *shimSession) writeStdin(b []byte) {
 	Expect(err).NotTo(HaveOccurred(), "writing %d bytes to the shim's stdin", len(b))
 }
 
-// closeStdin closes the write end: the shim reads EOF.
+// closeStdin closes the write end: the shim reads EOF. A session with a
+// terminal closes it only once the shim has ended.
 func (sess *shimSession) closeStdin() {
 	if sess.stdinW != nil {
 		_ = sess.stdinW.Close()

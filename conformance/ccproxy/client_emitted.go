@@ -14,25 +14,33 @@ import (
 
 // emittedSpecs: what the shim puts on the wire (CCP-C-01, CCP-C-12).
 func (s *clientSuite) emittedSpecs() {
-	s.it("CCP-C-01", requirement.Must, "every frame of a whole session (ConnectShim, stdin data, the stdin EOF frame, Signal for SIGTERM and SIGWINCH)", func(ctx SpecContext) {
-		sess := s.wholeSession()
-		rs := sess.proxy.Received()
-		Expect(len(rs)).To(BeNumerically(">=", 5), "expected at least ConnectShim, stdin data, stdin EOF and two Signal commands, got %s", fakeproxy.Summary(rs))
-		for i, r := range rs {
-			Expect(r.Err).NotTo(HaveOccurred(), "frame #%d the shim sent, header [% x]", i, r.Header)
-			Expect(r.Frame).To(matchers.BeValidEmittedFrame(), "frame #%d the shim sent", i)
-			Expect(r.Frame).NotTo(matchers.HaveErrorFlag(), "frame #%d the shim sent", i)
-		}
-	})
+	DescribeTable("every frame of a whole session",
+		func(ctx SpecContext, terminal bool) {
+			sess := s.wholeSession(terminal)
+			rs := sess.proxy.Received()
+			Expect(len(rs)).To(BeNumerically(">=", 4), "expected at least ConnectShim, stdin data, and a stdin EOF frame and a Signal command or two Signal commands, got %s", fakeproxy.Summary(rs))
+			for i, r := range rs {
+				Expect(r.Err).NotTo(HaveOccurred(), "frame #%d the shim sent, header [% x]", i, r.Header)
+				Expect(r.Frame).To(matchers.BeValidEmittedFrame(), "frame #%d the shim sent", i)
+				Expect(r.Frame).NotTo(matchers.HaveErrorFlag(), "frame #%d the shim sent", i)
+			}
+		},
+		s.entry("CCP-C-01", requirement.Must, "without a terminal: ConnectShim, stdin data, the stdin EOF frame, Signal for SIGTERM", false),
+		s.entry("CCP-C-01", requirement.Must, "with a terminal as stdin, stdout and stderr: ConnectShim, stdin data, Signal for SIGTERM and SIGWINCH", true),
+	)
 
-	s.it("CCP-C-12", requirement.Must, "a whole session with output, signals and ProcessExited sends only commands, stdin and log frames", func(ctx SpecContext) {
-		sess := s.wholeSession()
-		for i, r := range sess.proxy.Received() {
-			Expect(clientMaySend(r.Frame.Header)).To(BeTrue(),
-				"expected only commands, stdin and log streams, but frame #%d is a %s %s: header [% x]",
-				i, r.Frame.Header.Type, api.OpcodeName(r.Frame.Header.Type, r.Frame.Header.Opcode), r.Header)
-		}
-	})
+	DescribeTable("a whole session with output, signals and ProcessExited sends only commands, stdin and log frames",
+		func(ctx SpecContext, terminal bool) {
+			sess := s.wholeSession(terminal)
+			for i, r := range sess.proxy.Received() {
+				Expect(clientMaySend(r.Frame.Header)).To(BeTrue(),
+					"expected only commands, stdin and log streams, but frame #%d is a %s %s: header [% x]",
+					i, r.Frame.Header.Type, api.OpcodeName(r.Frame.Header.Type, r.Frame.Header.Opcode), r.Header)
+			}
+		},
+		s.entry("CCP-C-12", requirement.Must, "without a terminal", false),
+		s.entry("CCP-C-12", requirement.Must, "with a terminal as stdin, stdout and stderr", true),
+	)
 
 	DescribeTable("the shim does not answer what the proxy sends",
 		func(ctx SpecContext, frames []byte) {
@@ -58,11 +66,13 @@ func (s *clientSuite) emittedSpecs() {
 }
 
 // wholeSession runs a session that makes the shim emit every kind of frame
-// it sends: ConnectShim, stdin data, the EOF frame, Signal for SIGTERM and
-// SIGWINCH; the proxy sends stdout, stderr and ProcessExited(0).
-func (s *clientSuite) wholeSession() *shimSession {
+// it sends in a session of that kind: ConnectShim, stdin data and Signal
+// for SIGTERM; without a terminal then the EOF frame, with one a Signal for
+// SIGWINCH (a terminal carries no EOF; pipes have no window size). The
+// proxy sends stdout, stderr and ProcessExited(0).
+func (s *clientSuite) wholeSession(terminal bool) *shimSession {
 	GinkgoHelper()
-	sess := s.newSession()
+	sess := s.sessionWith(terminal)
 	sess.writeStdin([]byte("stdin data\x00\xff"))
 	sess.start()
 	sess.connected()
@@ -70,11 +80,14 @@ func (s *clientSuite) wholeSession() *shimSession {
 	sess.send(fakeproxy.Stdout([]byte("out")), fakeproxy.Stderr([]byte("err")))
 	sess.signal(syscall.SIGTERM)
 	sess.waitFrame("Signal for SIGTERM", isSignal(api.SIGTERM))
-	sess.setWindowSize(33, 99)
-	sess.signal(syscall.SIGWINCH)
-	sess.waitFrame("Signal for SIGWINCH", isSignal(api.SIGWINCH))
-	sess.closeStdin()
-	sess.waitFrame("the zero-length stdin frame", func(f api.Frame) bool { return isShimStdin(f) && len(f.Payload) == 0 })
+	if terminal {
+		sess.setWindowSize(33, 99)
+		sess.signal(syscall.SIGWINCH)
+		sess.waitFrame("Signal for SIGWINCH", isSignal(api.SIGWINCH))
+	} else {
+		sess.closeStdin()
+		sess.waitFrame("the zero-length stdin frame", func(f api.Frame) bool { return isShimStdin(f) && len(f.Payload) == 0 })
+	}
 	sess.send(fakeproxy.ProcessExited(0))
 	sess.expectExit(0, "ProcessExited(0)")
 	return sess

@@ -82,8 +82,10 @@ func (s *clientSuite) sessionSpecs() {
 			sess.start()
 			sess.connected()
 			if command == api.CmdSignal {
+				// Any Signal gets the wrong response: one the shim sends on
+				// its own (its terminal's size) may come first.
 				sess.signal(syscall.SIGTERM)
-				sess.waitFrame("Signal for SIGTERM", isSignal(api.SIGTERM))
+				sess.waitFrame("a Signal command", isShimCommand(api.CmdSignal))
 			}
 			sess.expectFailure(fmt.Sprintf("a %s response [% x] to %s, then ProcessExited(0)",
 				api.OpcodeName(api.TypeResponse, answer), fakeproxy.Encode(api.NewFrame(api.TypeResponse, answer, false, nil)),

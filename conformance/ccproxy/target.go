@@ -73,16 +73,43 @@ type ClientTarget struct {
 
 // ShimRun is what a shim under test is given: the fake proxy's socket, its
 // token, its stdio, and the signals the suite sends it.
+//
+// A session either has a terminal or has none, as a runtime starts a
+// shim for a container with or without one. Without one (Terminal false)
+// the shim's stdin, stdout and stderr are three separate streams and
+// Stdin ends with EOF. With one, the target gives the shim one terminal as
+// its stdin, stdout and stderr, sized as WindowSize says; a terminal in raw
+// mode passes bytes exactly but carries no EOF and does not keep stdout and
+// stderr apart, so the suite never closes Stdin while the shim runs and
+// gives it one writer as both Stdout and Stderr. Specs about SIGWINCH run
+// with a terminal; specs about stdin's EOF or about stdout and stderr
+// staying apart run without.
 type ShimRun struct {
+	// Socket is the fake proxy's unix socket, for the shim to dial.
 	Socket string
-	Token  string
-	Stdin  io.Reader
+	// Token is the session's token, for the shim's ConnectShim.
+	Token string
+	// Stdin is what the shim reads on its stdin: with a terminal, what is
+	// typed on it.
+	Stdin io.Reader
+	// Stdout and Stderr get what the shim writes on its stdout and stderr:
+	// with a terminal, both are the same writer and get what the shim
+	// writes on the terminal.
 	Stdout io.Writer
 	Stderr io.Writer
+	// Terminal says the session has a terminal: the target gives the shim
+	// one terminal (a pseudo-terminal in raw mode) as its stdin, stdout and
+	// stderr, as a runtime does, so a shim may read the window size from any
+	// of them; and it resizes the terminal to WindowSize before it delivers
+	// each SIGWINCH. A target that cannot (an in-process shim) hands the
+	// shim WindowSize and the streams as they are.
+	Terminal bool
 	// Signals delivers the signals the suite sends the shim (SIGTERM,
-	// SIGWINCH with the window size in WindowSize); closed at the end.
+	// SIGWINCH once WindowSize says the new size); closed at the end.
 	Signals <-chan os.Signal
-	// WindowSize is the terminal size the shim reports with SIGWINCH.
+	// WindowSize is the size of the shim's terminal, which the shim
+	// reports with SIGWINCH; it changes only before a SIGWINCH. The suite
+	// sets it only with Terminal: without a terminal there is no size.
 	WindowSize func() (rows, columns int)
 }
 

@@ -76,19 +76,27 @@ func CommandServer(argv []string) ServerTarget {
 
 // CommandShim targets a shim run per session by running argv, whose
 // {socket} and {token} placeholders are replaced by the fake proxy's socket
-// and the session's token. Its stdin, stdout and stderr are the session's;
-// signals from ShimRun.Signals are forwarded to the process; its exit code
-// is returned, and death by a signal is ErrShimSignalled. A shim learns the
-// window size for SIGWINCH from its terminal, so its stdout is a terminal
-// (WithTerminal) sized as ShimRun.WindowSize says.
+// and the session's token. Signals from ShimRun.Signals are forwarded to
+// the process; its exit code is returned, and death by a signal is
+// ErrShimSignalled.
+//
+// In a session without a terminal its stdin, stdout and stderr are pipes
+// to the session's. In a session with one (ShimRun.Terminal) they are one
+// pseudo-terminal in raw mode, as a runtime gives a shim the container's
+// console: the process runs in a session of its own with that terminal as
+// its controlling terminal, Stdin is copied to it and what the shim writes
+// on it goes to Stdout. The terminal is sized as ShimRun.WindowSize says
+// and resized before each SIGWINCH; a resize that changes the size makes
+// the kernel send the shim that SIGWINCH, any other SIGWINCH is sent to the
+// process, so the shim gets each exactly once.
 func CommandShim(argv []string) ClientTarget {
 	argv = append([]string(nil), argv...)
-	return WithTerminal(ClientTarget{
+	return ClientTarget{
 		Name: "command " + strings.Join(argv, " "),
 		Shim: func(ctx context.Context, run ShimRun) (int, error) {
 			return runCommandShim(ctx, argv, run)
 		},
-	})
+	}
 }
 
 // ReferenceServer targets the reference proxy, in-process, a fresh Server
@@ -125,7 +133,10 @@ func ReferenceServer() ServerTarget {
 	}
 }
 
-// ReferenceShim targets the reference shim, in-process (RunShim).
+// ReferenceShim targets the reference shim, in-process (RunShim). It has
+// no terminal of its own to ask for the window size: it gets
+// ShimRun.WindowSize instead, which the suite sets in the sessions with a
+// terminal.
 func ReferenceShim() ClientTarget {
 	return ClientTarget{
 		Name: "reference ccshim (in-process)",
@@ -179,9 +190,13 @@ type process struct {
 }
 
 // startProcess starts cmd in a process group of its own, so Stop reaches a
-// wrapper's children too and a terminal's ^C does not.
+// wrapper's children too and a terminal's ^C does not. A cmd whose
+// SysProcAttr is set keeps it: a shim with a terminal gets a session of
+// its own, which is a process group of its own too.
 func startProcess(cmd *exec.Cmd) (*process, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	}
 	cmd.WaitDelay = StopGrace // output pipes held by a leftover child
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
@@ -291,8 +306,20 @@ func runCommandShim(ctx context.Context, argv []string, run ShimRun) (int, error
 		return -1, err
 	}
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdout, cmd.Stderr = run.Stdout, run.Stderr
-	stdin, err := newStdinFeed(cmd, run.Stdin)
+	var tty *terminal
+	if run.Terminal {
+		if tty, err = openTerminal(run.WindowSize); err != nil {
+			return -1, err
+		}
+		defer tty.close()
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = tty.slave, tty.slave, tty.slave
+		// As a runtime starts a shim with a console: a session of its own,
+		// the terminal (its fd 0) its controlling terminal.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	} else {
+		cmd.Stdout, cmd.Stderr = run.Stdout, run.Stderr
+	}
+	stdin, err := newStdinFeed(cmd, run.Stdin, tty)
 	if err != nil {
 		return -1, err
 	}
@@ -300,6 +327,9 @@ func runCommandShim(ctx context.Context, argv []string, run ShimRun) (int, error
 	if err != nil {
 		stdin.abort()
 		return -1, err
+	}
+	if tty != nil {
+		tty.copyOutput(run.Stdout)
 	}
 	stdin.start()
 	defer stdin.stop()
@@ -311,6 +341,11 @@ func runCommandShim(ctx context.Context, argv []string, run ShimRun) (int, error
 			if !ok {
 				signals = nil // closed: nothing more to forward
 				continue
+			}
+			if tty != nil && sig == syscall.SIGWINCH {
+				if changed, err := tty.resize(); err == nil && changed {
+					continue // the kernel sent it
+				}
 			}
 			_ = p.cmd.Process.Signal(sig) // it may just have exited
 		case <-p.done:
@@ -335,54 +370,62 @@ func runCommandShim(ctx context.Context, argv []string, run ShimRun) (int, error
 // never returns. Here a reader with a read deadline is cut short and waited
 // for; any other copier ends when its Read returns, like RunShim's.
 type stdinFeed struct {
-	src    io.Reader
-	pr, pw *os.File
-	done   chan struct{}
+	src  io.Reader
+	pr   *os.File // the pipe's read end, until the shim holds it
+	dst  *os.File // the pipe's write end, or the terminal's master
+	pipe bool     // dst is the feed's own pipe: closed at src's EOF
+	done chan struct{}
 }
 
-func newStdinFeed(cmd *exec.Cmd, src io.Reader) (*stdinFeed, error) {
+// newStdinFeed wires src to the shim's stdin: into the terminal's master
+// when the session has one (cmd.Stdin is the slave already), else as
+// cmd.Stdin, directly for a nil or *os.File src and through a pipe for any
+// other. A terminal gets no EOF: in raw mode it cannot carry one.
+func newStdinFeed(cmd *exec.Cmd, src io.Reader, tty *terminal) (*stdinFeed, error) {
 	f := &stdinFeed{src: src}
-	if f.direct(cmd) {
+	if src == nil {
+		return f, nil
+	}
+	if tty != nil {
+		f.dst = tty.master
+		return f, nil
+	}
+	if file, ok := src.(*os.File); ok {
+		cmd.Stdin = file
 		return f, nil
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("shim stdin pipe: %w", err)
 	}
-	f.pr, f.pw = pr, pw
+	f.pr, f.dst, f.pipe = pr, pw, true
 	cmd.Stdin = pr
 	return f, nil
 }
 
-// direct hands a nil or *os.File stdin straight to the process.
-func (f *stdinFeed) direct(cmd *exec.Cmd) bool {
-	switch src := f.src.(type) {
-	case nil:
-		return true
-	case *os.File:
-		cmd.Stdin = src
-		return true
-	}
-	return false
-}
-
 func (f *stdinFeed) start() {
-	if f.pw == nil {
+	if f.dst == nil {
 		return
 	}
-	f.pr.Close() // the shim holds its own copy now
+	if f.pr != nil {
+		f.pr.Close() // the shim holds its own copy now
+	}
 	f.done = make(chan struct{})
 	go func() {
 		defer close(f.done)
-		_, _ = io.Copy(f.pw, f.src)
-		f.pw.Close() // EOF for the shim
+		// A plain Writer: no splice into a terminal, whose deadlines it
+		// would not honour.
+		_, _ = io.Copy(struct{ io.Writer }{f.dst}, f.src)
+		if f.pipe {
+			f.dst.Close() // EOF for the shim
+		}
 	}()
 }
 
 func (f *stdinFeed) abort() {
-	if f.pw != nil {
+	if f.pipe {
 		f.pr.Close()
-		f.pw.Close()
+		f.dst.Close()
 	}
 }
 
@@ -390,6 +433,8 @@ func (f *stdinFeed) stop() {
 	if f.done == nil {
 		return
 	}
+	// A shim that stopped reading leaves the copier in Write.
+	_ = f.dst.SetWriteDeadline(time.Unix(1, 0))
 	if d, ok := f.src.(interface{ SetReadDeadline(time.Time) error }); ok &&
 		d.SetReadDeadline(time.Unix(1, 0)) == nil {
 		select {
@@ -398,5 +443,8 @@ func (f *stdinFeed) stop() {
 		case <-time.After(StopGrace):
 		}
 	}
-	f.pw.Close() // the copier's next Write fails and it ends
+	if f.pipe {
+		f.dst.Close() // the copier's next Write fails and it ends
+	}
+	// A terminal's master is closed with the terminal, which ends it too.
 }

@@ -6,8 +6,8 @@ import (
 
 // Teeth: every client requirement fails against a shim that breaks exactly
 // it, run through the CLI as an implementer would (one shim process per
-// session, its stdout a terminal), and the transparent relay passes them
-// all.
+// session, a terminal as its stdin, stdout and stderr in the sessions that
+// have one), and the transparent relay passes them all.
 var _ = describeTeeth(teethSuite{
 	suite:  "ccproxy-client",
 	prefix: "CCP-C-",

@@ -1,7 +1,6 @@
 package ccproxy
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,122 +11,133 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WithTerminal gives a command shim a terminal as its stdout, as a
-// runtime does: ccshim, like cc-shim, learns the window size it sends with
-// SIGWINCH from its terminal (TIOCGWINSZ), and a command target has none.
-// The terminal is in raw mode, so output passes byte-exact, and gets the
-// size ShimRun.WindowSize reports before each SIGWINCH is forwarded.
-func WithTerminal(t ClientTarget) ClientTarget {
-	shim := t.Shim
-	t.Name += " with a terminal on stdout"
-	t.Shim = func(ctx context.Context, run ShimRun) (int, error) {
-		master, slave, err := openTerminal()
-		if err != nil {
-			return -1, err
-		}
-		resize := func() error {
-			if run.WindowSize == nil {
-				return nil // no size to give: the terminal keeps 0x0
-			}
-			rows, cols := run.WindowSize()
-			return unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: uint16(rows), Col: uint16(cols)})
-		}
-		if err := resize(); err != nil {
-			_ = master.Close()
-			_ = slave.Close()
-			return -1, fmt.Errorf("setting the terminal's size: %w", err)
-		}
-
-		// Output: the master reads EIO once the shim and our copy of the
-		// slave are closed and everything written was read.
-		stdout := run.Stdout
-		copied := make(chan struct{})
-		go func() {
-			defer close(copied)
-			_, _ = io.Copy(stdout, eioAsEOF{master})
-		}()
-
-		// Signals: resize before SIGWINCH reaches the shim.
-		in, signals := run.Signals, make(chan os.Signal)
-		stop := make(chan struct{})
-		forwarded := make(chan struct{})
-		go func() {
-			defer close(forwarded)
-			for {
-				select {
-				case sig, ok := <-in:
-					if !ok {
-						return
-					}
-					if sig == syscall.SIGWINCH {
-						_ = resize()
-					}
-					select {
-					case signals <- sig:
-					case <-stop:
-						return
-					}
-				case <-stop:
-					return
-				}
-			}
-		}()
-
-		run.Stdout, run.Signals = slave, signals
-		code, err := shim(ctx, run)
-		close(stop)
-		<-forwarded
-		_ = slave.Close()
-		select {
-		case <-copied:
-		case <-time.After(StopGrace):
-			// Someone else holds the terminal open: stop copying.
-		}
-		_ = master.Close()
-		<-copied
-		return code, err
-	}
-	return t
+// terminal is the pseudo-terminal a command shim gets as its stdin, stdout
+// and stderr in a session with a terminal, as a runtime hands a shim the
+// container's console. It is in raw mode, so bytes pass exactly both ways.
+// The master is only touched through SyscallConn: os.File.Fd would switch
+// it to blocking mode, and a blocked Read could then not be cut short.
+type terminal struct {
+	master, slave *os.File
+	size          func() (rows, columns int)
+	copied        chan struct{} // closed once the output copier ended; nil before copyOutput
 }
 
-// openTerminal opens a pseudo-terminal pair with the slave in raw mode.
-func openTerminal() (master, slave *os.File, err error) {
-	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+// openTerminal opens a pseudo-terminal pair, the slave in raw mode, sized
+// as size says (nil keeps 0x0).
+func openTerminal(size func() (rows, columns int)) (*terminal, error) {
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening a terminal: %w", err)
+		return nil, fmt.Errorf("opening a terminal: %w", err)
 	}
-	fail := func(what string, err error) (*os.File, *os.File, error) {
+	t := &terminal{master: master, size: size}
+	fail := func(what string, err error) (*terminal, error) {
 		_ = master.Close()
-		if slave != nil {
-			_ = slave.Close()
+		if t.slave != nil {
+			_ = t.slave.Close()
 		}
-		return nil, nil, fmt.Errorf("terminal: %s: %w", what, err)
+		return nil, fmt.Errorf("terminal: %s: %w", what, err)
 	}
-	if err := unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		return fail("unlock", err)
-	}
-	n, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN)
+	var n int
+	err = ioctl(master, func(fd int) error {
+		if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+			return err
+		}
+		n, err = unix.IoctlGetInt(fd, unix.TIOCGPTN)
+		return err
+	})
 	if err != nil {
-		return fail("slave number", err)
+		return fail("unlock and number", err)
 	}
-	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	t.slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
 		return fail("open slave", err)
 	}
-	tio, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
-	if err != nil {
-		return fail("get termios", err)
+	if err := ioctl(t.slave, makeRaw); err != nil {
+		return fail("set raw mode", err)
 	}
-	// cfmakeraw: no translation of output (OPOST), no line discipline.
+	if _, err := t.resize(); err != nil {
+		return fail("set the size", err)
+	}
+	return t, nil
+}
+
+// makeRaw is cfmakeraw: no translation of input or output, no line
+// discipline, no echo, no signals from control characters.
+func makeRaw(fd int) error {
+	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return err
+	}
 	tio.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
 	tio.Oflag &^= unix.OPOST
 	tio.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
 	tio.Cflag &^= unix.CSIZE | unix.PARENB
 	tio.Cflag |= unix.CS8
-	if err := unix.IoctlSetTermios(int(slave.Fd()), unix.TCSETS, tio); err != nil {
-		return fail("set raw mode", err)
+	return unix.IoctlSetTermios(fd, unix.TCSETS, tio)
+}
+
+// resize gives the terminal the size t.size says. When that changed it,
+// the kernel sent SIGWINCH to the terminal's foreground process group (the
+// shim, whose controlling terminal it is), so changed tells the caller
+// whether the shim still needs one.
+func (t *terminal) resize() (changed bool, err error) {
+	if t.size == nil {
+		return false, nil // no size to give: the terminal keeps 0x0
 	}
-	return master, slave, nil
+	rows, cols := t.size()
+	want := unix.Winsize{Row: uint16(rows), Col: uint16(cols)}
+	err = ioctl(t.master, func(fd int) error {
+		was, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ)
+		if err != nil {
+			return err
+		}
+		changed = *was != want
+		return unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &want)
+	})
+	if err != nil {
+		return false, fmt.Errorf("setting the terminal's size to %dx%d: %w", rows, cols, err)
+	}
+	return changed, nil
+}
+
+// copyOutput copies what the shim writes on the terminal to out, until
+// every copy of the slave is closed and everything written was read.
+func (t *terminal) copyOutput(out io.Writer) {
+	t.copied = make(chan struct{})
+	go func() {
+		defer close(t.copied)
+		_, _ = io.Copy(out, eioAsEOF{t.master})
+	}()
+}
+
+// close releases the terminal once the shim has ended: the output the shim
+// left is copied first, unless a process the shim left behind holds the
+// terminal open for longer than StopGrace.
+func (t *terminal) close() {
+	_ = t.slave.Close()
+	if t.copied != nil {
+		select {
+		case <-t.copied:
+		case <-time.After(StopGrace):
+		}
+	}
+	_ = t.master.Close() // ends a copier still reading
+	if t.copied != nil {
+		<-t.copied
+	}
+}
+
+// ioctl runs op on f's descriptor without taking it out of the poller.
+func ioctl(f *os.File, op func(fd int) error) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var opErr error
+	if err := rc.Control(func(fd uintptr) { opErr = op(int(fd)) }); err != nil {
+		return err
+	}
+	return opErr
 }
 
 // eioAsEOF reads a terminal master, whose end once every slave is closed
