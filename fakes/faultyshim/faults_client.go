@@ -65,12 +65,16 @@ func init() {
 		}})
 
 	register("CCP-C-08", Fault{Requirement: "CCP-C-08",
-		What: "SIGWINCH carries rows and columns swapped",
+		What: "SIGWINCH carries rows and columns swapped; any other signal carries rows 24 and columns 80",
 		OnShimFrame: func(_ *Session, f api.Frame) []byte {
 			var sig api.Signal
 			if f.Header.Type == api.TypeCommand && f.Header.Opcode == api.CmdSignal &&
-				api.UnmarshalPayload(f.Payload, &sig) == nil && sig.SignalNumber == api.SIGWINCH {
-				sig.Rows, sig.Columns = sig.Columns, sig.Rows
+				api.UnmarshalPayload(f.Payload, &sig) == nil {
+				if sig.SignalNumber == api.SIGWINCH {
+					sig.Rows, sig.Columns = sig.Columns, sig.Rows
+				} else {
+					sig.Rows, sig.Columns = 24, 80
+				}
 				payload, _ := json.Marshal(sig)
 				f = api.NewFrame(api.TypeCommand, api.CmdSignal, false, payload)
 			}
