@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"syscall"
@@ -227,6 +226,8 @@ var _ = Describe("variant shims", func() {
 	})
 
 	Describe("split writes", func() {
+		BeforeEach(leakChecked)
+
 		It("writes a frame as 5 header bytes, the other 7, the payload", func(ctx SpecContext) {
 			// net.Pipe has no buffer: each Read gets one Write's bytes.
 			shimEnd, proxyEnd := net.Pipe()
@@ -251,8 +252,6 @@ var _ = Describe("variant shims", func() {
 			}
 			Expect(reads).To(Equal([]int{5, 7, len(payload)}))
 			Expect(string(all[api.HeaderSize:])).To(Equal(payload))
-			_, err := io.ReadFull(proxyEnd, buf[:0])
-			Expect(err).NotTo(HaveOccurred())
 		}, SpecTimeout(10*time.Second))
 	})
 
