@@ -1,6 +1,7 @@
 package spacer
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -26,8 +28,13 @@ var (
 	ErrServicePanic   = errors.New("service under test panicked")
 )
 
-// goPanicExitCode is how a Go program exits on a panic or fatal error.
+// goPanicExitCode is how a Go program exits on a panic or fatal error,
+// which it reports on stderr in a line starting with one of
+// goCrashPrefixes. Exit code 2 alone is no crash: a service in another
+// language may exit so on purpose.
 const goPanicExitCode = 2
+
+var goCrashPrefixes = []string{"panic: ", "fatal error: "}
 
 // form is one way of running the service under test.
 type form struct {
@@ -140,9 +147,31 @@ func (i *instance) startProcess(theirs *os.File) {
 		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			i.crashed = fmt.Errorf("%w: killed by %v", ErrServiceCrashed, ws.Signal())
 		} else if st.ExitCode() == goPanicExitCode {
-			i.crashed = fmt.Errorf("%w: exit code %d, as of a Go panic or fatal error", ErrServiceCrashed, goPanicExitCode)
+			if line := goCrashLine(i.stderr); line != "" {
+				i.crashed = fmt.Errorf("%w: exit code %d after %q", ErrServiceCrashed, goPanicExitCode, line)
+			}
 		}
 	}()
+}
+
+// goCrashLine returns the first line of the service's output that reports
+// a Go panic or fatal error, or "". It reads at offsets, leaving the
+// file's position to stop, which shows the output afterwards.
+func goCrashLine(output *os.File) string {
+	st, err := output.Stat()
+	if err != nil {
+		return ""
+	}
+	sc := bufio.NewScanner(io.NewSectionReader(output, 0, st.Size()))
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	for sc.Scan() {
+		for _, prefix := range goCrashPrefixes {
+			if strings.HasPrefix(sc.Text(), prefix) {
+				return sc.Text()
+			}
+		}
+	}
+	return ""
 }
 
 // ended tells whether the service has ended.
