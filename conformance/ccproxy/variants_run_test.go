@@ -30,7 +30,7 @@ type variantSuite struct {
 // and should spec. A variant does only what the protocol allows, so any
 // failure is the suite's fault: a false failure.
 func describeVariants(vs variantSuite) bool {
-	return Describe(vs.suite+" suite variants", Ordered, Label("variants"), func() {
+	return Describe(vs.suite+" suite variants", Ordered, ContinueOnFailure, Label("variants"), func() {
 		var results map[string]report.Summary
 
 		BeforeAll(func(_ SpecContext) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -36,7 +37,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "faultyproxy: --fault:", err)
 		os.Exit(2)
 	}
-	p, err := faultyproxy.Start(*socket, fault, ccproxy.Config{ReadyTimeout: 2 * time.Second, ShimTimeout: 5 * time.Second})
+	// Private files beside the socket: a proxy killed before Close leaves
+	// nothing outside the directory its caller owns.
+	p, err := faultyproxy.Start(*socket, fault, ccproxy.Config{ReadyTimeout: 2 * time.Second, ShimTimeout: 5 * time.Second}, faultyproxy.InDir(filepath.Dir(*socket)))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
