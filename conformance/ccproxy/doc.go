@@ -12,4 +12,17 @@
 //	})
 //
 // or run it with the wirecert CLI.
+//
+// Server targets come in two shapes: a system proxy serves many VMs for its
+// whole life; a per-pod proxy (ServerTarget.PerPod, which needs Start)
+// serves one VM and exits after UnregisterVM or when that VM's agent goes.
+// For a per-pod proxy, specs that need a second VM start a second proxy,
+// specs that need the proxy after UnregisterVM check that it went away, and
+// a spec that cannot apply says so (requirement.NotApplicable) instead of
+// failing.
+//
+// Client sessions give the shim what a runtime does: a session that needs a
+// terminal (ShimRun.Terminal) gives it one pseudo-terminal as stdin, stdout
+// and stderr, so a shim may read its window size from any of them; the
+// others give it pipes.
 package ccproxy

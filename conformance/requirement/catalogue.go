@@ -1,6 +1,6 @@
 package requirement
 
-// catalogue holds every requirement of PROTOCOLS.md, by ID.
+// catalogue holds every requirement of the two protocols (revision 2 of their description), by ID.
 var catalogue = map[string]string{
 	"CCP-S-01": "The server emits Version 2, HeaderLength 3, zero reserved fields and the exact PayloadLength",
 	"CCP-S-02": "The server sets E only on responses, and on every error response",

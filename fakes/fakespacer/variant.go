@@ -22,7 +22,7 @@ const (
 )
 
 // Allowance is one thing a variant does differently from the reference,
-// with the sentence of PROTOCOLS.md (section 2, revision 2) that allows it.
+// with the sentence of the spacer protocol description (revision 2) that allows it.
 type Allowance struct {
 	What     string
 	Sentence string

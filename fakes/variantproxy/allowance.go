@@ -13,7 +13,7 @@ type Allowance struct {
 	Name string
 	// What says what the variant does.
 	What string
-	// Sentence is the sentence of PROTOCOLS.md (section 1) that allows it.
+	// Sentence is the sentence of the cc-proxy protocol description that allows it.
 	Sentence string
 }
 

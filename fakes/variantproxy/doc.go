@@ -25,7 +25,7 @@
 //
 // Every variant has every allowance (Allowances; --without leaves some out
 // to tell which one a failing spec trips over), each with the sentence of
-// PROTOCOLS.md section 1 that allows it:
+// the cc-proxy protocol description that allows it:
 //
 //   - close-unaccepted: "A frame the proxy never accepts from a client (a
 //     response, a notification, a stdout/stderr stream, stdin on a

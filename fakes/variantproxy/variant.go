@@ -31,7 +31,7 @@ type Variant struct {
 	Name string
 	// What says what the variant is.
 	What string
-	// Sentence is the PROTOCOLS.md sentence that allows its shape.
+	// Sentence is the protocol description's sentence that allows its shape.
 	Sentence string
 
 	shape shape

@@ -6,7 +6,7 @@ package variantshim
 type Variant struct {
 	// What says what the variant does.
 	What string
-	// Allowed quotes the protocol (PROTOCOLS.md) that allows each thing it
+	// Allowed quotes the protocol description that allows each thing it
 	// does.
 	Allowed []string
 
@@ -36,7 +36,7 @@ type Variant struct {
 // proxy must reassemble it.
 const splitAt = 5
 
-// The protocol text behind each allowance (PROTOCOLS.md, section 1),
+// The protocol text behind each allowance (the cc-proxy protocol description),
 // quoted. None of it ties the framing of stdin to its reads, a log entry
 // to an event, or a Signal for SIGWINCH to a SIGWINCH the shim received.
 const (

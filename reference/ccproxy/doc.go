@@ -2,7 +2,7 @@
 // protocol: a proxy Server that speaks to VM agents over the hyperstart ctl
 // and io channels, and a Client for the runtime and shim roles.
 //
-// The Server meets every CCP-S requirement of PROTOCOLS.md and none of the
+// The Server meets every CCP-S requirement (conformance/requirement) and none of the
 // real cc-proxy's listed defects: a hostile header closes only its own
 // connection, a frame is reassembled from any fragmentation and must complete
 // within a deadline, payloads are capped and never pre-allocated, reserved
