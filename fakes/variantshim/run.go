@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -185,12 +186,25 @@ func (s *session) forward(sig os.Signal) {
 // SplitConn is conn writing each frame in three writes, as a shim with
 // the SplitWrites allowance does: the header's first splitAt bytes, the
 // rest of the header, the payload. A Client's Writer hands it one whole
-// frame per Write.
-func SplitConn(conn net.Conn) net.Conn { return splitConn{conn} }
+// frame per Write. Close waits for a Write in progress: a frame cut between
+// its pieces would be a torn frame, which no shim may send (writes are
+// bounded by the Client's write deadline, so the wait is too).
+func SplitConn(conn net.Conn) net.Conn { return &splitConn{Conn: conn} }
 
-type splitConn struct{ net.Conn }
+type splitConn struct {
+	net.Conn
+	mu sync.Mutex // a frame's pieces, or Close
+}
 
-func (c splitConn) Write(b []byte) (int, error) {
+func (c *splitConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.Close()
+}
+
+func (c *splitConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	written := 0
 	for _, end := range []int{splitAt, api.HeaderSize, len(b)} {
 		end = min(end, len(b))
