@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/matchers"
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
 )
 
@@ -99,6 +100,33 @@ func (s *serverSuite) commandSpecs() {
 		}
 		// A per-pod proxy goes with its VM after the UnregisterVM.
 		c.expectNoAnswer("one response per command")
+	})
+
+	s.it("CCP-S-11", requirement.Must, "three connections interleaving commands: each gets exactly its own responses, in its order", func(ctx SpecContext) {
+		env := s.env
+		agent := env.newAgent()
+		id, _ := env.registerVM(env.dial("runtime"), agent, 0)
+		conns := []*serverConn{env.dial("connection 1"), env.dial("connection 2"), env.dial("connection 3")}
+		// Round by round, every connection sends before any reads: each
+		// AttachVM asks for as many tokens as its connection's number, so
+		// a response shows whose it is; an AttachVM of an unknown id fails.
+		for round := range 2 {
+			for i, c := range conns {
+				c.send(api.TypeCommand, api.CmdAttachVM, api.AttachVM{ContainerID: id, NumIOStreams: i + 1})
+				c.send(api.TypeCommand, api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+			}
+			for i, c := range conns {
+				var att api.AttachVMResponse
+				f := c.response(api.CmdAttachVM)
+				Expect(f).NotTo(matchers.HaveErrorFlag(), "round %d, %s: the first response is to its AttachVM of the VM", round, c.name)
+				Expect(api.UnmarshalPayload(f.Payload, &att)).To(Succeed())
+				Expect(att.IO.Tokens).To(HaveLen(i+1), "round %d, %s asked for %d tokens: a response with %d belongs to another connection", round, c.name, i+1, len(att.IO.Tokens))
+				c.expectFailure(c.response(api.CmdAttachVM))
+			}
+		}
+		for _, c := range conns {
+			c.expectSilent("one response per command")
+		}
 	})
 
 	DescribeTable("answers a bad JSON payload with an error and keeps the connection",

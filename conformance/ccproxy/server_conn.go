@@ -40,6 +40,13 @@ func (c *serverConn) sendBytes(b []byte, chunks ...int) {
 	Expect(c.peer.Send(b, chunks...)).To(Succeed(), "%s: sending %s", c.name, describeBytes(b))
 }
 
+// sendEachRead writes b in the given chunks, each only once the proxy has
+// read everything before it (CCP-S-03: fragmentation proven, not by luck).
+func (c *serverConn) sendEachRead(b []byte, chunks ...int) {
+	GinkgoHelper()
+	Expect(c.peer.SendEachRead(b, c.step, chunks...)).To(Succeed(), "%s: sending %s in writes of %v, each read by the proxy before the next (CCP-S-03)", c.name, describeBytes(b), chunks)
+}
+
 // next reads the next frame within the step timeout, strictly (reserved
 // fields must be zero), and judges it as an emitted frame.
 func (c *serverConn) next() api.Frame {

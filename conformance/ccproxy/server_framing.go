@@ -3,7 +3,6 @@ package ccproxy
 import (
 	"bytes"
 	"fmt"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -13,11 +12,6 @@ import (
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
 	"github.com/wirecert/wirecert/reference/ccproxy/hyperstart"
 )
-
-// writeGap puts time between the writes of a split frame, so that a proxy
-// waiting in read() sees each part on its own (a read() of a whole header
-// would otherwise get lucky).
-const writeGap = 10 * time.Millisecond
 
 // framingSpecs: reassembly from any fragmentation (CCP-S-03) and frames that
 // never interleave (CCP-S-10).
@@ -32,10 +26,10 @@ func (s *serverSuite) framingSpecs() {
 		s.entry("CCP-S-03", requirement.Must, fmt.Sprintf("payload split in three: %s", showBytes(attachUnknown)), attachUnknown, []int{12, 5, 10}),
 		s.entry("CCP-S-03", requirement.Must, fmt.Sprintf("header and payload split in four: %s", showBytes(attachUnknown)), attachUnknown, []int{3, 7, 4, 9}),
 	)
-	DescribeTable("reassembles a frame sent in several writes",
+	DescribeTable("reassembles a frame sent in several writes, each read by the proxy before the next is sent",
 		func(ctx SpecContext, b []byte, chunks []int) {
 			c := s.env.dial("runtime")
-			Expect(c.peer.SendPaced(b, writeGap, chunks...)).To(Succeed())
+			c.sendEachRead(b, chunks...)
 			c.expectFailure(c.response(api.CmdAttachVM))
 			c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 			s.env.expectServing()
@@ -43,26 +37,28 @@ func (s *serverSuite) framingSpecs() {
 		split,
 	)
 
-	s.it("CCP-S-03", requirement.Must, fmt.Sprintf("a frame sent one byte per write: %s", showBytes(attachUnknown)), func(ctx SpecContext) {
+	s.it("CCP-S-03", requirement.Must, fmt.Sprintf("a frame sent one byte per write, each read before the next: %s", showBytes(attachUnknown)), func(ctx SpecContext) {
 		c := s.env.dial("runtime")
-		Expect(c.peer.SendBytewise(attachUnknown, time.Millisecond)).To(Succeed())
+		c.sendEachRead(attachUnknown, bytewise(len(attachUnknown))...)
 		c.expectFailure(c.response(api.CmdAttachVM))
 		c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 	})
 
-	s.it("CCP-S-03", requirement.Must, "a successful RegisterVM and Hyper sent one byte per write", func(ctx SpecContext) {
+	s.it("CCP-S-03", requirement.Must, "a successful RegisterVM and Hyper sent one byte per write, each read before the next", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
 		id := uniqueID("vm")
 		reg, err := api.MarshalPayload(registerVMPayload(id, agent, 1))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(c.peer.SendBytewise(frameBytes(api.TypeCommand, api.CmdRegisterVM, string(reg)), 0)).To(Succeed())
+		regFrame := frameBytes(api.TypeCommand, api.CmdRegisterVM, string(reg))
+		c.sendEachRead(regFrame, bytewise(len(regFrame))...)
 		var resp api.RegisterVMResponse
 		Expect(api.UnmarshalPayload(c.response(api.CmdRegisterVM).Payload, &resp)).To(Succeed())
 		Expect(resp.IO.Tokens).To(HaveLen(1))
 		agent.Reply(hyperstart.Ping, ackWith(`{"pong":true}`))
-		Expect(c.peer.SendBytewise(frameBytes(api.TypeCommand, api.CmdHyper, `{"hyperName":"ping","tokens":[]}`), 0)).To(Succeed())
+		ping := frameBytes(api.TypeCommand, api.CmdHyper, `{"hyperName":"ping","tokens":[]}`)
+		c.sendEachRead(ping, bytewise(len(ping))...)
 		f := c.response(api.CmdHyper)
 		Expect(f).NotTo(matchers.HaveErrorFlag())
 		Expect(string(f.Payload)).To(Equal(`{"pong":true}`))
@@ -147,4 +143,13 @@ func (s *serverSuite) framingSpecs() {
 		expectSameBytes(gotErr, stderr, "stderr")
 		Expect(responses).To(Equal(signals))
 	})
+}
+
+// bytewise is the chunk list of n one-byte writes.
+func bytewise(n int) []int {
+	chunks := make([]int, n)
+	for i := range chunks {
+		chunks[i] = 1
+	}
+	return chunks
 }

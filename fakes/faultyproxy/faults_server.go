@@ -110,6 +110,23 @@ func init() {
 			}
 			return b
 		}})
+	register("CCP-S-11-must", Fault{Requirement: "CCP-S-11", What: "responses cross wires: each goes out on the connection opened before the one that sent the command, when that one is still open",
+		OnAccept: func(l *Link) {
+			links := l.Proxy().State("links", func() any { return &linkList{} }).(*linkList)
+			links.add(l)
+		},
+		OnClientClose: func(l *Link) {
+			l.Proxy().State("links", func() any { return &linkList{} }).(*linkList).remove(l)
+		},
+		OnServerFrame: func(l *Link, f api.Frame) []byte {
+			if f.Header.Type != api.TypeResponse {
+				return raw(f)
+			}
+			if other := l.Proxy().State("links", func() any { return &linkList{} }).(*linkList).before(l); other != nil && other.ToClient(raw(f)) == nil {
+				return nil
+			}
+			return raw(f)
+		}})
 	register("CCP-S-12", Fault{Requirement: "CCP-S-12", What: `error responses carry {"error": ...} instead of {"msg": ...}`,
 		OnServerFrame: func(_ *Link, f api.Frame) []byte {
 			if f.Header.Type == api.TypeResponse && f.Header.Error {
@@ -603,4 +620,39 @@ func coalesceStdin() func(*VMLink, hyperstart.IOFrame) []hyperstart.IOFrame {
 		}
 		return []hyperstart.IOFrame{f}
 	}
+}
+
+// linkList is the proxy's open client links in the order they came.
+type linkList struct {
+	mu    sync.Mutex
+	links []*Link
+}
+
+func (ll *linkList) add(l *Link) {
+	ll.mu.Lock()
+	defer ll.mu.Unlock()
+	ll.links = append(ll.links, l)
+}
+
+func (ll *linkList) remove(l *Link) {
+	ll.mu.Lock()
+	defer ll.mu.Unlock()
+	for i, o := range ll.links {
+		if o == l {
+			ll.links = append(ll.links[:i], ll.links[i+1:]...)
+			return
+		}
+	}
+}
+
+// before is the open link that came just before l, or nil.
+func (ll *linkList) before(l *Link) *Link {
+	ll.mu.Lock()
+	defer ll.mu.Unlock()
+	for i, o := range ll.links {
+		if o == l && i > 0 {
+			return ll.links[i-1]
+		}
+	}
+	return nil
 }

@@ -2,7 +2,10 @@ package framepeer
 
 import (
 	"fmt"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
 )
@@ -19,13 +22,24 @@ func (p *Peer) Send(b []byte, chunks ...int) error {
 // SendPaced is Send with a pause of gap between writes, so that a reader
 // waiting in read() sees each chunk on its own.
 func (p *Peer) SendPaced(b []byte, gap time.Duration, chunks ...int) error {
+	if gap < 0 {
+		return fmt.Errorf("framepeer: %w: gap is %v, allowed >= 0", ErrBadArgument, gap)
+	}
+	return p.sendChunks(b, chunks, func(int) error {
+		if gap > 0 {
+			time.Sleep(gap)
+		}
+		return nil
+	})
+}
+
+// sendChunks writes b in chunks (validated by the caller's entry point:
+// sizes > 0), calling between before every write but the first.
+func (p *Peer) sendChunks(b []byte, chunks []int, between func(write int) error) error {
 	for i, c := range chunks {
 		if c <= 0 {
 			return fmt.Errorf("framepeer: %w: chunk %d has size %d, allowed > 0", ErrBadArgument, i, c)
 		}
-	}
-	if gap < 0 {
-		return fmt.Errorf("framepeer: %w: gap is %v, allowed >= 0", ErrBadArgument, gap)
 	}
 	// An empty b means no write: a zero-length write sends nothing on a
 	// stream socket anyway.
@@ -34,8 +48,10 @@ func (p *Peer) SendPaced(b []byte, gap time.Duration, chunks ...int) error {
 		if i < len(chunks) {
 			end = min(off+chunks[i], len(b))
 		}
-		if i > 0 && gap > 0 {
-			time.Sleep(gap)
+		if i > 0 {
+			if err := between(i); err != nil {
+				return err
+			}
 		}
 		if _, err := p.write(b[off:end]); err != nil {
 			return fmt.Errorf("%w (write %d, bytes %d..%d of %d)", err, i, off, end, len(b))
@@ -43,6 +59,51 @@ func (p *Peer) SendPaced(b []byte, gap time.Duration, chunks ...int) error {
 		off = end
 	}
 	return nil
+}
+
+// SendEachRead is Send that, before each write after the first, waits until
+// the peer has read every byte written so far (SIOCOUTQ, the bytes the peer
+// has not consumed, is 0), bounded by timeout. A reader therefore sees each
+// chunk on its own, in every run: a proxy that reads a header with one
+// read() gets part of it, not the whole by luck. A peer that reads nothing
+// within timeout gives an error wrapping ErrNotRead.
+func (p *Peer) SendEachRead(b []byte, timeout time.Duration, chunks ...int) error {
+	if timeout <= 0 {
+		return fmt.Errorf("framepeer: %w: timeout is %v, allowed > 0", ErrBadArgument, timeout)
+	}
+	return p.sendChunks(b, chunks, func(i int) error { return p.awaitRead(timeout, i) })
+}
+
+// awaitRead waits until the peer consumed everything sent, polling the
+// socket's output queue: the kernel frees a unix stream skb, and SIOCOUTQ
+// drops, once the receiver has read all of it.
+func (p *Peer) awaitRead(timeout time.Duration, write int) error {
+	sc, ok := p.conn.(syscall.Conn)
+	if !ok {
+		return fmt.Errorf("framepeer: %w: %T has no file descriptor to ask SIOCOUTQ", ErrBadArgument, p.conn)
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("framepeer: SIOCOUTQ: %w", err)
+	}
+	deadline := time.Now().Add(timeout)
+	for pause := 50 * time.Microsecond; ; pause = min(2*pause, 5*time.Millisecond) {
+		var queued int
+		var qerr error
+		if err := raw.Control(func(fd uintptr) { queued, qerr = unix.IoctlGetInt(int(fd), unix.SIOCOUTQ) }); err != nil {
+			return fmt.Errorf("framepeer: SIOCOUTQ: %w", err)
+		}
+		if qerr != nil {
+			return fmt.Errorf("framepeer: SIOCOUTQ: %w", qerr)
+		}
+		if queued == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("framepeer: %w: %d bytes before write %d still unread after %v", ErrNotRead, queued, write, timeout)
+		}
+		time.Sleep(pause)
+	}
 }
 
 // SendBytewise writes b one byte per write, pausing gap between writes (0:

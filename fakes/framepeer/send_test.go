@@ -60,6 +60,36 @@ var _ = Describe("sending", func() {
 		Expect(bytes.Join(got, nil)).To(Equal(helloStdin))
 	})
 
+	It("SendEachRead writes a chunk only once the peer read all before it: a single read() gets exactly the first chunk", func() {
+		a, b := socketpair(syscall.SOCK_STREAM)
+		p := framepeer.New(a)
+		DeferCleanup(p.Close)
+		DeferCleanup(b.Close)
+		sent := make(chan error, 1)
+		go func() { sent <- p.SendEachRead(helloStdin, 2*time.Second, 5, 7) }()
+		var reads [][]byte
+		for n := 0; n < len(helloStdin); {
+			// Each read asks for more than a chunk: only the pacing
+			// keeps the chunks apart.
+			buf := make([]byte, 64)
+			Expect(b.SetReadDeadline(time.Now().Add(2 * time.Second))).To(Succeed())
+			got, err := b.Read(buf)
+			Expect(err).NotTo(HaveOccurred())
+			reads = append(reads, buf[:got])
+			n += got
+		}
+		Expect(<-sent).To(Succeed())
+		Expect(reads).To(Equal([][]byte{helloStdin[:5], helloStdin[5:12], helloStdin[12:]}))
+	})
+
+	It("SendEachRead gives up on a peer that does not read", func() {
+		a, b := socketpair(syscall.SOCK_STREAM)
+		p := framepeer.New(a)
+		DeferCleanup(p.Close)
+		DeferCleanup(b.Close)
+		Expect(p.SendEachRead(helloStdin, 30*time.Millisecond, 5)).To(MatchError(framepeer.ErrNotRead))
+	})
+
 	It("delivers chunked sends byte-exact over a stream socket", func() {
 		a, b := peers()
 		wire := bytes.Repeat(helloStdin, 300) // 5100 bytes
