@@ -101,6 +101,21 @@ var _ = Describe("namespace matchers", func() {
 		Expect(err).To(MatchError(ContainSubstring("allowed the same namespace type")))
 	})
 
+	It("tells a new namespace from several references, naming the one it is", func() {
+		net, other := newNetNamespace(), newNetNamespace()
+		defer unix.Close(net)
+		defer unix.Close(other)
+		Expect(net).To(BeNewNamespace("/proc/self/ns/net", other))
+		Expect(net).NotTo(BeNewNamespace("/proc/self/ns/net", net), "the second reference is the same")
+
+		m := BeNewNamespace("/proc/self/ns/net", other, net)
+		Expect(m.Match(net)).To(BeFalse())
+		Expect(m.FailureMessage(net)).To(MatchRegexp(`other than net:\[\d+\] \(/proc/self/ns/net\) and .* but it is net:\[\d+\], the same as net:\[\d+\] \(fd %d\)`, net))
+
+		_, err := BeNewNamespace("/proc/self/ns/net", "/proc/self/ns/uts").Match(net)
+		Expect(err).To(MatchError(ContainSubstring("allowed the same namespace type")))
+	})
+
 	It("tells the parent of user and PID namespaces", func() {
 		cmd, _ := sleeperInNewNamespaces()
 		for _, name := range []string{"user", "pid"} {

@@ -63,6 +63,7 @@ var catalogue = map[string]string{
 	"SPC-S-06": "An unknown or undecodable request: no crash, no leak; SHOULD answer ErrorResponse, MAY close (also after answering a valid request that came first); pipelined requests SHOULD each be answered in order",
 	"SPC-S-07": "A client disconnect ends the service promptly",
 	"SPC-S-08": "No fd, process or goroutine leak over a full session",
+	"SPC-S-09": "Every fd field of a response's gob body is 0: fds travel only as SCM_RIGHTS",
 
 	"SPC-C-01": "The client sends one request per sendmsg, with its type definitions",
 	"SPC-C-02": "The client receives with ancillary space for every fd a response may carry and treats MSG_CTRUNC as an error",

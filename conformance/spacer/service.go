@@ -14,7 +14,7 @@ import (
 )
 
 // ServiceSpecs registers the spacer service conformance suite against t:
-// every spec labelled with the requirement (SPC-S-01..08) and level it
+// every spec labelled with the requirement (SPC-S-01..09) and level it
 // checks and named after the requirement's text. Each spec starts a fresh
 // service and stops it afterwards. Call it at the top level of a test file
 // (var _ = ServiceSpecs(...)) or inside a container.
@@ -43,6 +43,7 @@ func ServiceSpecs(t ServiceTarget) bool {
 				Describe("invalid Spaces", s.invalidSpecs)
 				Describe("fd ownership", s.ownershipSpecs)
 				Describe("SubspaceRequest", s.subspaceSpecs)
+				Describe("gob body", s.gobBodySpecs)
 				Describe("hostile requests", s.hostileSpecs)
 				Describe("disconnect", s.disconnectSpecs)
 				Describe("session", s.sessionSpecs)

@@ -29,6 +29,14 @@ const (
 	// one: the real spacer's defect (unshare(CLONE_NEWTIME) only affects
 	// children).
 	OldTime Break = "old-time"
+	// CallerNamespaces hands out its client's namespaces (the peer's of
+	// its socket, SO_PEERCRED) instead of new ones. As a process (Main) it
+	// first moves into new namespaces of every RoomsRequest type, so that
+	// what it hands out differs from its own: only a comparison with the
+	// caller's tells them from new ones.
+	CallerNamespaces Break = "caller-namespaces"
+	// InitNamespaces hands out PID 1's namespaces instead of new ones.
+	InitNamespaces Break = "init-namespaces"
 	// ForeignOwner hands out new namespaces owned by a user namespace of
 	// a sub-service instead of the service's own.
 	ForeignOwner Break = "foreign-owner"
@@ -43,6 +51,18 @@ const (
 	// Coalesce sends every RoomsResponse twice in one sendmsg, with the
 	// fds of both.
 	Coalesce Break = "coalesce"
+	// SubspaceTooFew leaves the last fd out of every SubspaceResponse: the
+	// last requested namespace's.
+	SubspaceTooFew Break = "subspace-too-few"
+	// SubspaceTooMany sends one fd more with every SubspaceResponse than
+	// its request implies: the namespace of the type not requested (a PID
+	// one with a user one, a user one with a PID one), a second user
+	// namespace with both; the fake's own.
+	SubspaceTooMany Break = "subspace-too-many"
+	// FdsInBody leaves the fd numbers in the gob body of every
+	// RoomsResponse and SubspaceResponse (EncodeFds's zeroing undone),
+	// besides sending the fds as SCM_RIGHTS.
+	FdsInBody Break = "fds-in-body"
 	// LaxSpaces answers invalid Spaces with an empty response of the
 	// request's type instead of an ErrorResponse.
 	LaxSpaces Break = "lax-spaces"
@@ -86,6 +106,11 @@ var breaks = map[Break]BreakInfo{
 	FileForNamespace:   {FileForNamespace, "SPC-S-01", "a regular file where the first requested namespace fd belongs"},
 	SocketForNamespace: {SocketForNamespace, "SPC-S-01", "a socket where the first requested namespace fd belongs"},
 	OldTime:            {OldTime, "SPC-S-01", "the service's own time namespace instead of a new one"},
+	CallerNamespaces:   {CallerNamespaces, "SPC-S-01", "the client's namespaces (SO_PEERCRED), from namespaces of its own"},
+	InitNamespaces:     {InitNamespaces, "SPC-S-01", "PID 1's namespaces"},
+	SubspaceTooFew:     {SubspaceTooFew, "SPC-S-05", "the last fd left out of every SubspaceResponse"},
+	SubspaceTooMany:    {SubspaceTooMany, "SPC-S-05", "one namespace fd more than requested with every SubspaceResponse"},
+	FdsInBody:          {FdsInBody, "SPC-S-09", "the fd numbers left in the gob body of every response"},
 	ForeignOwner:       {ForeignOwner, "SPC-S-01", "new namespaces owned by a sub-service's user namespace"},
 	ExtraFd:            {ExtraFd, "SPC-S-02", "a pipe end beyond the requested fds"},
 	FdsOnError:         {FdsOnError, "SPC-S-02", "fds attached to every ErrorResponse"},

@@ -5,6 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/wirecert/wirecert/reference/spacer/api"
 )
 
 // ServiceArg0 is the argv[0] that makes a binary importing this package
@@ -54,6 +60,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	variant := fs.String("variant", string(NoVariant), "serve as a legitimate variant instead (--list shows all)")
 	own := fs.Bool("own-namespaces", false, "hand out the fake's own namespaces (no root needed, no sub-services)")
 	list := fs.Bool("list", false, "list the breaks and variants and exit")
+	isolated := fs.Bool("isolated", false, "already moved into namespaces of its own (set by --break caller-namespaces when it re-executes itself)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -84,6 +91,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if info.Break == CallerNamespaces && !*isolated {
+		// returns only on failure: on success this process goes on as
+		// the same program in new namespaces
+		fmt.Fprintln(stderr, "fakespacer:", isolate(args))
+		return 1
+	}
 	conn, err := fdConn(serviceFd)
 	if err != nil {
 		fmt.Fprintln(stderr, "fakespacer: socket on fd 3:", err)
@@ -94,4 +107,31 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// isolatedSpaces are the namespace types a CallerNamespaces fake moves
+// into new ones of before serving: every type of a RoomsRequest.
+const isolatedSpaces = unix.CLONE_NEWCGROUP | unix.CLONE_NEWIPC | unix.CLONE_NEWNS |
+	unix.CLONE_NEWNET | unix.CLONE_NEWTIME | unix.CLONE_NEWUTS
+
+// isolate moves this process into new namespaces of isolatedSpaces and
+// re-executes it with --isolated, keeping its PID (the suite knows the
+// service by it) and fd 3. unshare on a locked thread gives that thread
+// new namespaces (a new time namespace only for its children, which
+// execve makes it join), and execve from that thread makes it the whole
+// process. It returns only on failure.
+func isolate(args []string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("isolating: own executable: %w", err)
+	}
+	runtime.LockOSThread() // never unlocked: the thread execs or the process exits
+	if err := unix.Unshare(isolatedSpaces); err != nil {
+		return fmt.Errorf("isolating: unshare(%s): %w", api.SpacesString(isolatedSpaces), err)
+	}
+	argv := append([]string{ServiceArg0, "--isolated"}, args...)
+	if err := syscall.Exec(exe, argv, os.Environ()); err != nil {
+		return fmt.Errorf("isolating: execve %s: %w", exe, err)
+	}
+	return nil
 }

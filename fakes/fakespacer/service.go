@@ -29,7 +29,8 @@ type Config struct {
 	Variant Variant
 	// OwnNamespaces answers RoomsRequests with the fake's own namespaces
 	// (needs no privileges) instead of new ones from an in-process
-	// reference service; SubspaceRequests then get an ErrorResponse.
+	// reference service; SubspaceRequests then get a stand-in for a
+	// sub-service (ownSubspace).
 	OwnNamespaces bool
 	// Reason, when set, is the Reason of every ErrorResponse for invalid
 	// Spaces.
@@ -366,7 +367,11 @@ func (s *service) rooms(spaces uint64) ([]api.Response, []int) {
 		return []api.Response{&api.ErrorResponse{Reason: err.Error()}}, nil
 	}
 	s.breakRooms(resp, spaces)
+	numbers := *resp
 	fds := resp.EncodeFds()
+	if s.cfg.Break == FdsInBody {
+		*resp = numbers // the numbers go into the body too
+	}
 	if s.cfg.Variant != NoVariant {
 		// the receiver sorts them by type, whatever their order
 		slices.Reverse(fds)
@@ -392,6 +397,16 @@ func (s *service) rooms(spaces uint64) ([]api.Response, []int) {
 func (s *service) newRooms(spaces uint64) (*api.RoomsResponse, error) {
 	if spaces == 0 {
 		return &api.RoomsResponse{}, nil
+	}
+	switch s.cfg.Break {
+	case CallerNamespaces:
+		pid, err := peerPid(s.uc)
+		if err != nil {
+			return nil, err
+		}
+		return s.procRooms(pid, spaces), nil
+	case InitNamespaces:
+		return s.procRooms(1, spaces), nil
 	}
 	if s.cfg.OwnNamespaces {
 		return s.ownRooms(spaces)
@@ -427,6 +442,36 @@ func (s *service) ownRooms(spaces uint64) (*api.RoomsResponse, error) {
 		}
 	}
 	return resp, nil
+}
+
+// procRooms returns process pid's namespaces of the types in spaces (-1
+// for one it cannot open, which validFds drops).
+func (s *service) procRooms(pid int, spaces uint64) *api.RoomsResponse {
+	resp := &api.RoomsResponse{}
+	for _, room := range roomsFields(resp) {
+		if spaces&room.flag != 0 {
+			*room.field = openNamespace(fmt.Sprintf("/proc/%d/ns/%s", pid, api.NamespaceTypeName(room.flag)))
+		}
+	}
+	return resp
+}
+
+// peerPid returns the PID of the process at the other end of uc as the
+// kernel recorded it (SO_PEERCRED): for a socketpair, its creator.
+func peerPid(uc *net.UnixConn) (int, error) {
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var cred *unix.Ucred
+	var credErr error
+	if err := raw.Control(func(fd uintptr) { cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED) }); err != nil {
+		return 0, err
+	}
+	if credErr != nil {
+		return 0, fmt.Errorf("getsockopt(SO_PEERCRED): %w", credErr)
+	}
+	return int(cred.Pid), nil
 }
 
 type roomField struct {
@@ -484,12 +529,14 @@ func (s *service) subspace(spaces uint64) ([]api.Response, []int) {
 		}
 		return []api.Response{errResp}, nil
 	}
+	var sub *api.SubspaceResponse
 	if s.cfg.OwnNamespaces {
-		return []api.Response{&api.ErrorResponse{Reason: "fakespacer: no sub-services without a reference backend"}}, nil
-	}
-	sub, err := s.backend.Subspace(spaces)
-	if err != nil {
-		return []api.Response{&api.ErrorResponse{Reason: err.Error()}}, nil
+		sub = s.ownSubspace(spaces)
+	} else {
+		var err error
+		if sub, err = s.backend.Subspace(spaces); err != nil {
+			return []api.Response{&api.ErrorResponse{Reason: err.Error()}}, nil
+		}
 	}
 	if s.cfg.Variant != NoVariant {
 		sub.PIDFd = nonblockingPidfd(sub.PIDFd)
@@ -505,13 +552,53 @@ func (s *service) subspace(spaces uint64) ([]api.Response, []int) {
 			sub.PIDFd = 0
 		}
 	}
-	return []api.Response{sub}, sub.EncodeFds()
+	numbers := *sub
+	fds := sub.EncodeFds()
+	switch s.cfg.Break {
+	case FdsInBody:
+		*sub = numbers
+	case SubspaceTooFew:
+		if len(fds) > 0 {
+			unix.Close(fds[len(fds)-1])
+			fds = fds[:len(fds)-1]
+		}
+	case SubspaceTooMany:
+		extra := uint64(unix.CLONE_NEWUSER)
+		if spaces == unix.CLONE_NEWUSER {
+			extra = unix.CLONE_NEWPID
+		}
+		fds = append(fds, s.openOwn(extra))
+	}
+	return []api.Response{sub}, fds
+}
+
+// ownSubspace stands in for a sub-service where the fake has no backend
+// (client specs, no privileges): Conn a socket whose other end is closed,
+// PIDFd the fake's own pidfd, and the fake's own user and PID namespaces.
+// A client places them as it would a sub-service's.
+func (s *service) ownSubspace(spaces uint64) *api.SubspaceResponse {
+	sub := &api.SubspaceResponse{Conn: s.socketEnd(), PIDFd: -1}
+	if fd, err := unix.PidfdOpen(os.Getpid(), 0); err == nil {
+		sub.PIDFd = fd
+	}
+	if spaces&unix.CLONE_NEWUSER != 0 {
+		sub.User = s.openOwn(unix.CLONE_NEWUSER)
+	}
+	if spaces&unix.CLONE_NEWPID != 0 {
+		sub.PID = s.openOwn(unix.CLONE_NEWPID)
+	}
+	return sub
 }
 
 // openOwn opens the fake's own namespace of type flag (-1 on failure, which
 // validFds drops).
 func (s *service) openOwn(flag uint64) int {
-	fd, err := unix.Open("/proc/self/ns/"+api.NamespaceTypeName(flag), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	return openNamespace("/proc/self/ns/" + api.NamespaceTypeName(flag))
+}
+
+// openNamespace opens a namespace by its /proc path, -1 on failure.
+func openNamespace(path string) int {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return -1
 	}
