@@ -2,6 +2,7 @@ package matchers
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/onsi/gomega/format"
 	"github.com/onsi/gomega/types"
@@ -19,6 +20,13 @@ func ProcessFiledescriptors(pid int) (fds []fdooze.FileDescriptor, err error) {
 			fds, err = nil, fmt.Errorf("fds of process %d: none to be read, allowed a live process (%v)", pid, r)
 		}
 	}()
+	if pid == os.Getpid() {
+		// Listing /proc/PID/fd opens that directory, and for this process
+		// the listing then holds the reader's own fd, whose number changes
+		// between listings: a leak that is none. Through /proc/self it is
+		// left out.
+		return filedesc.Filedescriptors(), nil
+	}
 	fds, err = filedesc.ProcessFiledescriptors(pid)
 	if err != nil {
 		return nil, fmt.Errorf("fds of process %d: %w", pid, err)
