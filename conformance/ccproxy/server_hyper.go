@@ -79,6 +79,9 @@ func (s *serverSuite) hyperSpecs() {
 		env.registerVM(c, agent, 0)
 		agent.Reply(hyperstart.Ping, errorWith("agent says no"))
 		c.fail(api.CmdHyper, hyperPayload("ping", nil, nil))
+		// The precondition: the failure is the agent's ERROR, so the ping
+		// reached it.
+		env.waitCommand(ctx, agent, hyperstart.Ping)
 		agent.Reply(hyperstart.Ping, nil)
 		Expect(c.ok(api.CmdHyper, hyperPayload("ping", nil, nil))).To(BeEmpty(), "an empty ACK gives an empty success payload")
 	})
