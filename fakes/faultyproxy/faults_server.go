@@ -425,6 +425,14 @@ func init() {
 		}})
 	register("CCP-S-33", Fault{Requirement: "CCP-S-33", What: "stdin above the agent's limit goes out as one oversize io frame",
 		OnAgentIO: coalesceStdin()})
+	register("CCP-S-33-must", Fault{Requirement: "CCP-S-33", What: "stdin above the agent's io limit drops the shim (as the real proxy does)",
+		OnClientFrame: func(l *Link, f api.Frame) []api.Frame {
+			if f.Header.Type == api.TypeStream && f.Header.Opcode == api.StreamStdin && len(f.Payload) > hyperstart.IOMaxData && l.IsShim() {
+				l.Close()
+				return nil
+			}
+			return []api.Frame{f}
+		}})
 	register("CCP-S-34", Fault{Requirement: "CCP-S-34", What: "agent stderr is delivered as stdout",
 		OnServerFrame: func(_ *Link, f api.Frame) []byte {
 			if f.Header.Type == api.TypeStream && f.Header.Opcode == api.StreamStderr {
