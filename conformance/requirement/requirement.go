@@ -1,11 +1,14 @@
 package requirement
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/gomega"
 )
 
 // Level says whether failing a requirement fails certification (Must) or
@@ -88,4 +91,105 @@ const NotApplicablePrefix = "not applicable: "
 func NotApplicable(reason string) {
 	ginkgo.GinkgoHelper()
 	ginkgo.Skip(NotApplicablePrefix + reason)
+}
+
+// BlockedPrefix starts the Skip message of a spec blocked by another
+// requirement: "blocked by CCP-S-13: <first failure>". Reports show the
+// spec as blocked by that requirement, neither a pass nor a failure of its
+// own (see Precondition).
+const BlockedPrefix = "blocked by "
+
+// Report entry names the reports read; specs must not use them otherwise.
+const (
+	// LimitedEntry carries the reason of Limited.
+	LimitedEntry = "wirecert limited"
+	// EscapedEntry marks a precondition ended by something other than a
+	// Gomega assertion (ginkgo.Fail, a panic, Skip): the spec's outcome is
+	// its own, and reports say the precondition was not attributed.
+	EscapedEntry = "wirecert precondition escaped"
+)
+
+// Precondition runs step, a step of the running spec that belongs to the
+// requirement id rather than to the spec's own (registering the VM a Hyper
+// spec needs, say). When a Gomega assertion in step fails, step stops there
+// and the spec ends as blocked by id (a Skip with BlockedPrefix), so the
+// failure is not counted against the spec's own requirement. It returns
+// when step passed.
+//
+// step must fail through Gomega assertions (Expect, Eventually, ...) made
+// on this goroutine: those are intercepted. ginkgo.Fail cannot be undone
+// once called, so a ginkgo.Fail, a panic or a Skip inside step is not
+// attributed: it ends the spec as it would outside, and an EscapedEntry
+// report entry makes the report say so. Assertions made by other
+// goroutines while step runs are intercepted too (Gomega's default fail
+// handler is process-wide): start none that assert.
+//
+// A step that blocks until the spec timeout makes the spec timed out, a
+// failure of its own requirement: bound every wait in step (the target's
+// step timeout with Eventually, deadlines on reads), or use
+// PreconditionWithin. When id is the spec's own requirement, step runs as
+// is: a spec cannot be blocked by itself. An id not in the catalogue panics.
+func Precondition(id string, step func()) {
+	ginkgo.GinkgoHelper()
+	mustExist(id)
+	if own, _ := FromLabels(ginkgo.CurrentSpecReport().Labels()); own == id {
+		step()
+		return
+	}
+	if err := intercept(id, step); err != nil {
+		ginkgo.Skip(BlockedPrefix + id + ": " + err.Error())
+	}
+}
+
+// PreconditionWithin is Precondition for a step bounded by bound: step gets
+// a context that ends when ctx does or bound elapsed, whichever is first.
+// A step that fails an assertion, or returns after its bound elapsed while
+// ctx is still live, blocks the spec by id. When ctx itself ended (the spec
+// timed out or the run was interrupted) the spec is not blocked: it ends as
+// Ginkgo says. step must return once its context is done; a step that
+// ignores it runs on, until the spec timeout.
+func PreconditionWithin(ctx context.Context, id string, bound time.Duration, step func(ctx context.Context)) {
+	ginkgo.GinkgoHelper()
+	stepCtx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	Precondition(id, func() {
+		step(stepCtx)
+		if ctx.Err() == nil && stepCtx.Err() != nil {
+			ginkgo.GinkgoHelper()
+			gomega.Expect(stepCtx.Err()).NotTo(gomega.HaveOccurred(), "the step did not finish within %v", bound)
+		}
+	})
+}
+
+// intercept runs step with Gomega's failures intercepted and returns the
+// first. Any other panic is marked with EscapedEntry and goes on.
+func intercept(id string, step func()) (err error) {
+	intercepted := false
+	defer func() {
+		if !intercepted {
+			if p := recover(); p != nil {
+				ginkgo.AddReportEntry(EscapedEntry, id, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+				panic(p)
+			}
+		}
+	}()
+	err = gomega.InterceptGomegaFailure(step)
+	intercepted = true
+	return err
+}
+
+// Limited marks the running spec's pass as limited: the target's form
+// allowed it to check less than the requirement asks (no PID for a --socket
+// or Dial target, so no fd table to compare), for reason. Reports show
+// "passed (limited: reason)"; a limited pass still passes. A spec that
+// fails is failed, limited or not.
+func Limited(reason string) {
+	ginkgo.GinkgoHelper()
+	ginkgo.AddReportEntry(LimitedEntry, reason, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+}
+
+func mustExist(id string) {
+	if _, ok := catalogue[id]; !ok {
+		panic(fmt.Sprintf("requirement %q is not in the catalogue", id))
+	}
 }
