@@ -10,9 +10,11 @@ import (
 )
 
 // WriteConsole prints s as a table, one line per requirement (ID, levels,
-// verdict, passed/failed/skipped counts), each failed spec under its
-// requirement with the first line of its failure message, then the totals
-// and the result.
+// verdict, specs passed, failed, blocked, skipped, not applicable and
+// interrupted), under it each failed, blocked, not-applicable or
+// interrupted spec with the first line of its message and the reasons of
+// its limited passes, then the totals, the requirements left unchecked and
+// the result.
 func (s Summary) WriteConsole(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	strict := "no"
@@ -20,6 +22,9 @@ func (s Summary) WriteConsole(w io.Writer) error {
 		strict = "yes (should-level failures fail the run)"
 	}
 	fmt.Fprintf(bw, "\nwirecert conformance summary\n  suite:  %s\n  target: %s\n  strict: %s\n", s.Suite, s.Target, strict)
+	if s.DryRun {
+		fmt.Fprintf(bw, "  DRY RUN: specs listed, none run\n")
+	}
 	if s.LabelFilter != "" {
 		fmt.Fprintf(bw, "  labels: %s\n", s.LabelFilter)
 	}
@@ -31,34 +36,108 @@ func (s Summary) WriteConsole(w io.Writer) error {
 	for _, r := range s.Requirements {
 		idW = max(idW, len(r.ID))
 		levelW = max(levelW, len(levels(r.Levels)))
+		verdictW = max(verdictW, len(r.VerdictText()))
 	}
-	fmt.Fprintf(bw, "\n%-*s  %-*s  %-*s  %6s  %6s  %7s  %3s\n", idW, "REQUIREMENT", levelW, "LEVEL", verdictW, "VERDICT", "PASSED", "FAILED", "SKIPPED", "N/A")
+	indent := strings.Repeat(" ", idW+2)
+	fmt.Fprintf(bw, "\n%-*s  %-*s  %-*s  %6s  %6s  %7s  %7s  %3s  %4s\n", idW, "REQUIREMENT", levelW, "LEVEL", verdictW, "VERDICT",
+		"PASSED", "FAILED", "BLOCKED", "SKIPPED", "N/A", "INTR")
 	for _, r := range s.Requirements {
-		fmt.Fprintf(bw, "%-*s  %-*s  %-*s  %6d  %6d  %7d  %3d\n", idW, r.ID, levelW, levels(r.Levels), verdictW, r.Verdict, r.Passed, r.Failed, r.Skipped, r.NotApplicable)
+		fmt.Fprintf(bw, "%-*s  %-*s  %-*s  %6d  %6d  %7d  %7d  %3d  %4d\n", idW, r.ID, levelW, levels(r.Levels), verdictW, r.VerdictText(),
+			r.Passed, r.Failed, r.Blocked, r.Skipped, r.NotApplicable, r.Interrupted)
+		notRun := 0
 		for _, sp := range s.Specs {
-			if sp.ID != r.ID || (sp.Outcome != OutcomeFailed && sp.Outcome != OutcomeNotApplicable) {
+			if sp.ID != r.ID {
 				continue
 			}
-			indent := strings.Repeat(" ", idW+2)
-			fmt.Fprintf(bw, "%s%s %s: %s\n", indent, sp.Level, sp.State, sp.Text)
-			fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(sp.Message))
+			switch sp.Outcome {
+			case OutcomeFailed:
+				fmt.Fprintf(bw, "%s%s %s: %s\n", indent, sp.Level, sp.State, sp.Text)
+				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(sp.Message))
+			case OutcomeNotApplicable:
+				fmt.Fprintf(bw, "%s%s not applicable: %s\n", indent, sp.Level, sp.Text)
+				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(strings.TrimPrefix(sp.Message, requirement.NotApplicablePrefix)))
+			case OutcomeBlocked:
+				fmt.Fprintf(bw, "%s%s blocked by %s: %s\n", indent, sp.Level, sp.BlockedBy, sp.Text)
+				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(strings.TrimPrefix(sp.Message, requirement.BlockedPrefix+sp.BlockedBy+": ")))
+			case OutcomeInterrupted:
+				if sp.Message == notRunInterrupted {
+					notRun++
+					continue
+				}
+				fmt.Fprintf(bw, "%s%s interrupted: %s\n", indent, sp.Level, sp.Text)
+				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(sp.Message))
+			default:
+				continue
+			}
+			if sp.Note != "" {
+				fmt.Fprintf(bw, "%s  note: %s\n", indent, sp.Note)
+			}
 			if sp.Location != "" {
 				fmt.Fprintf(bw, "%s  at %s\n", indent, sp.Location)
 			}
+		}
+		if notRun > 0 {
+			fmt.Fprintf(bw, "%s%d not run: the run was interrupted first\n", indent, notRun)
+		}
+		for _, l := range r.Limits {
+			fmt.Fprintf(bw, "%spassed (limited: %s)\n", indent, firstLine(l))
 		}
 	}
 	for _, f := range s.SuiteFailures {
 		fmt.Fprintf(bw, "\nsuite failure: %s\n", firstLine(f))
 	}
-	t := s.Totals
-	fmt.Fprintf(bw, "\n%d requirements: %d passed, %d failed, %d failed (should), %d skipped, %d not applicable; %d specs in %.1fs\n",
-		t.Requirements, t.Passed, t.Failed, t.FailedShould, t.Skipped, t.NotApplicable, t.Specs, s.DurationSeconds)
-	if s.ExitCode == 0 {
-		fmt.Fprintf(bw, "RESULT: PASS (exit 0)\n")
-	} else {
-		fmt.Fprintf(bw, "RESULT: FAIL (exit %d)\n", s.ExitCode)
+	for _, f := range s.Interruptions {
+		fmt.Fprintf(bw, "\ninterrupted: %s\n", firstLine(f))
 	}
+	t, c := s.Totals, s.Totals.SpecOutcomes
+	fmt.Fprintf(bw, "\n%d requirements: %d passed, %d passed (limited), %d failed, %d failed (should), %d blocked, %d skipped, %d not applicable, %d interrupted\n",
+		t.Requirements, t.Passed, t.Limited, t.Failed, t.FailedShould, t.Blocked, t.Skipped, t.NotApplicable, t.Interrupted)
+	fmt.Fprintf(bw, "%d specs: %d passed (%d limited), %d failed at must level, %d failed at should level (%d of them in requirements that also failed at must level), %d blocked, %d skipped, %d not applicable, %d interrupted; in %.1fs\n",
+		t.Specs, c.Passed, c.Limited, c.FailedMust, c.FailedShould, c.FailedShouldInFailed, c.Blocked, c.Skipped, c.NotApplicable, c.Interrupted, s.DurationSeconds)
+	if t.Unchecked > 0 {
+		fmt.Fprintf(bw, "%d must-level requirements left unchecked:\n", t.Unchecked)
+		for _, r := range s.Requirements {
+			if r.Unchecked != "" {
+				fmt.Fprintf(bw, "  %s: %s\n", r.ID, firstLine(r.Unchecked))
+			}
+		}
+	}
+	fmt.Fprintf(bw, "RESULT: %s (exit %d)%s\n", s.Result, s.ExitCode, resultNote(s))
 	return bw.Flush()
+}
+
+// resultNote says what a result other than PASS and FAIL means.
+func resultNote(s Summary) string {
+	switch s.Result {
+	case ResultDryRun:
+		return ": nothing ran, nothing is certified"
+	case ResultInterrupted:
+		return ": the run was cut short; not a verdict on the target"
+	case ResultIncomplete:
+		return ": must-level requirements left unchecked; not certified"
+	}
+	return ""
+}
+
+// VerdictText is the verdict as the console shows it: "blocked (by
+// CCP-S-13)" names the blockers.
+func (r RequirementResult) VerdictText() string {
+	if r.Verdict == VerdictBlocked && len(r.BlockedBy) > 0 {
+		return fmt.Sprintf("%s (by %s)", r.Verdict, strings.Join(r.BlockedBy, ", "))
+	}
+	return string(r.Verdict)
+}
+
+// OutcomeText is the outcome as reports show it: "passed (limited:
+// reason)", "blocked (by CCP-S-13)".
+func (sp SpecResult) OutcomeText() string {
+	switch {
+	case sp.Outcome == OutcomeLimited && len(sp.Limits) > 0:
+		return fmt.Sprintf("passed (limited: %s)", strings.Join(sp.Limits, "; "))
+	case sp.Outcome == OutcomeBlocked && sp.BlockedBy != "":
+		return fmt.Sprintf("blocked (by %s)", sp.BlockedBy)
+	}
+	return string(sp.Outcome)
 }
 
 func levels(ls []requirement.Level) string {

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/reporters"
@@ -56,7 +57,8 @@ var _ = Describe("AfterSuite", func() {
 		Expect(console).To(ContainSubstring("Expected the proxy to be alive"))
 		Expect(console).NotTo(ContainSubstring("but it exited"), "only the first line of a failure")
 		Expect(console).To(ContainSubstring("must failed: cc-proxy server conformance CCP-S-05 (must): checks something"))
-		Expect(console).To(ContainSubstring("3 requirements: 1 passed, 1 failed, 1 failed (should), 0 skipped, 0 not applicable; 3 specs"))
+		Expect(console).To(ContainSubstring("3 requirements: 1 passed, 0 passed (limited), 1 failed, 1 failed (should), 0 blocked, 0 skipped, 0 not applicable, 0 interrupted\n"))
+		Expect(console).To(ContainSubstring("3 specs: 1 passed (0 limited), 1 failed at must level, 1 failed at should level (0 of them in requirements that also failed at must level)"))
 		Expect(console).To(ContainSubstring("RESULT: FAIL (exit 1)"))
 
 		var back report.Summary
@@ -92,6 +94,91 @@ var _ = Describe("AfterSuite", func() {
 		Expect(out.String()).To(ContainSubstring("strict: no"))
 	})
 
+	// the states other than pass and fail, in every report
+	states := run(
+		spec("CCP-S-13", must, types.SpecStatePassed, ""),
+		blocked("CCP-S-20", must, "CCP-S-13", "RegisterVM: Expected\n<bool>: false"),
+		limited("CCP-S-39", must, "the target gives no PID: fd table not compared"),
+		notApplicable("CCP-S-25", should, "a per-pod proxy exits after UnregisterVM"),
+		spec("CCP-S-25", must, types.SpecStatePassed, ""),
+		spec("SPC-S-01", must, types.SpecStateSkipped, "needs root: the service creates namespaces"),
+	)
+
+	It("shows blocked, limited, not applicable and unchecked, and INCOMPLETE", func() {
+		dir := GinkgoT().TempDir()
+		var out bytes.Buffer
+		s, err := report.AfterSuite(states, report.Options{
+			JSONFile: filepath.Join(dir, "s.json"), JUnitFile: filepath.Join(dir, "s.xml"), Out: &out,
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.ExitCode).To(Equal(report.ExitIncomplete))
+
+		console := out.String()
+		Expect(console).To(MatchRegexp(`CCP-S-20\s+must\s+blocked \(by CCP-S-13\)\s+0\s+0\s+1\s+0\s+0\s+0\n`))
+		Expect(console).To(ContainSubstring("must blocked by CCP-S-13: cc-proxy server conformance CCP-S-20 (must): checks something\n"))
+		Expect(console).To(ContainSubstring("  RegisterVM: Expected\n"), "the precondition's first failure line")
+		Expect(console).To(MatchRegexp(`CCP-S-39\s+must\s+passed \(limited\)\s+1\s+0`))
+		Expect(console).To(ContainSubstring("passed (limited: the target gives no PID: fd table not compared)"))
+		Expect(console).To(MatchRegexp(`CCP-S-25\s+must,should\s+passed\s+1\s+0\s+0\s+0\s+1\s+0\n`))
+		Expect(console).To(ContainSubstring("should not applicable: cc-proxy server conformance CCP-S-25 (should): checks something\n"))
+		Expect(console).To(ContainSubstring("2 must-level requirements left unchecked:\n  CCP-S-20: blocked by CCP-S-13\n  SPC-S-01: skipped: needs root: the service creates namespaces\n"))
+		Expect(console).To(ContainSubstring("RESULT: INCOMPLETE (exit 3): must-level requirements left unchecked; not certified"))
+
+		var back report.Summary
+		Expect(json.Unmarshal(Successful(os.ReadFile(filepath.Join(dir, "s.json"))), &back)).To(Succeed())
+		Expect(back.Result).To(Equal(report.ResultIncomplete))
+		Expect(back.Requirements).To(Equal(s.Requirements))
+		Expect(back.Specs).To(Equal(s.Specs))
+		Expect(back.Totals).To(Equal(s.Totals))
+
+		suites := readJUnit(filepath.Join(dir, "s.xml"))
+		Expect(suites.Failures).To(BeZero(), "nothing failed")
+		Expect(suites.Errors).To(BeZero())
+		cases := junitCases(suites)
+		Expect(cases["CCP-S-20"].Skipped).NotTo(BeNil())
+		Expect(cases["CCP-S-20"].Skipped.Message).To(ContainSubstring("blocked by CCP-S-13: RegisterVM"))
+		Expect(cases["CCP-S-20"].Properties.WithName(report.OutcomeProperty)).To(Equal(`"blocked (by CCP-S-13)"`))
+		Expect(cases["CCP-S-39"].Skipped).To(BeNil())
+		Expect(cases["CCP-S-39"].Properties.WithName(report.OutcomeProperty)).To(Equal(`"passed (limited: the target gives no PID: fd table not compared)"`))
+	})
+
+	It("shows an interrupted run as INTERRUPTED, its specs skipped in JUnit, no failure", func() {
+		dir := GinkgoT().TempDir()
+		var out bytes.Buffer
+		s, err := report.AfterSuite(cut(run(
+			spec("CCP-S-01", must, types.SpecStatePassed, ""),
+			spec("CCP-S-05", must, types.SpecStateInterrupted, "Interrupted by User\nprogress report"),
+			spec("CCP-S-06", must, types.SpecStateSkipped, ""),
+			spec("CCP-S-07", must, types.SpecStateSkipped, ""),
+		), "Interrupted by User"), report.Options{JUnitFile: filepath.Join(dir, "i.xml"), Out: &out})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.ExitCode).To(Equal(report.ExitInterrupted))
+		console := out.String()
+		Expect(console).To(ContainSubstring("must interrupted: cc-proxy server conformance CCP-S-05"))
+		Expect(console).To(ContainSubstring("1 not run: the run was interrupted first"))
+		Expect(console).To(ContainSubstring("\ninterrupted: Interrupted by User\n"))
+		Expect(console).NotTo(ContainSubstring("suite failure"))
+		Expect(console).To(ContainSubstring("RESULT: INTERRUPTED (exit 4): the run was cut short; not a verdict on the target"))
+
+		suites := readJUnit(filepath.Join(dir, "i.xml"))
+		Expect(suites.Failures).To(BeZero())
+		Expect(suites.Errors).To(BeZero(), "Ginkgo's <error> for an interrupt is not a verdict")
+		Expect(junitCases(suites)["CCP-S-05"].Skipped.Message).To(ContainSubstring("interrupted: Interrupted by User"))
+	})
+
+	It("shows a dry run as DRY RUN, nothing passed, in JUnit neither", func() {
+		dir := GinkgoT().TempDir()
+		var out bytes.Buffer
+		s, err := report.AfterSuite(dry(run(spec("CCP-S-01", must, types.SpecStatePassed, ""))),
+			report.Options{JUnitFile: filepath.Join(dir, "d.xml"), Out: &out})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.ExitCode).To(Equal(0))
+		Expect(out.String()).To(ContainSubstring("DRY RUN: specs listed, none run"))
+		Expect(out.String()).To(MatchRegexp(`CCP-S-01\s+must\s+skipped\s+0`))
+		Expect(out.String()).To(ContainSubstring("RESULT: DRY RUN (exit 0): nothing ran, nothing is certified"))
+		Expect(junitCases(readJUnit(filepath.Join(dir, "d.xml")))["CCP-S-01"].Skipped.Message).To(ContainSubstring("not run: dry run"))
+	})
+
 	It("reports a report file it cannot write, naming it", func() {
 		dir := GinkgoT().TempDir()
 		blocker := filepath.Join(dir, "file")
@@ -100,3 +187,26 @@ var _ = Describe("AfterSuite", func() {
 		Expect(err).To(MatchError(ContainSubstring("JSON report " + filepath.Join(blocker, "x.json"))))
 	})
 })
+
+func readJUnit(path string) reporters.JUnitTestSuites {
+	GinkgoHelper()
+	var suites reporters.JUnitTestSuites
+	Expect(xml.Unmarshal(Successful(os.ReadFile(path)), &suites)).To(Succeed())
+	return suites
+}
+
+// junitCases maps each requirement ID to the last test case naming it.
+func junitCases(suites reporters.JUnitTestSuites) map[string]reporters.JUnitTestCase {
+	cases := map[string]reporters.JUnitTestCase{}
+	for _, s := range suites.TestSuites {
+		for _, tc := range s.TestCases {
+			if m := regexp.MustCompile(`\[([A-Z]+-[A-Z]-\d+),`).FindStringSubmatch(tc.Name); m != nil {
+				if tc.Properties == nil {
+					tc.Properties = &reporters.JUnitProperties{}
+				}
+				cases[m[1]] = tc
+			}
+		}
+	}
+	return cases
+}

@@ -12,79 +12,222 @@ import (
 	"github.com/wirecert/wirecert/conformance/requirement"
 )
 
-// Verdict is the outcome of one requirement.
+// Verdict is the outcome of one requirement over its selected specs. The
+// rules, the first that applies (a spec "counts" when it is must-level, or
+// should-level with Options.Strict; the "deciding" specs are the
+// requirement's must-level ones, or all of them when it has none):
+//
+//  1. failed: a counting spec failed.
+//  2. interrupted: a spec was interrupted (the run was cut short).
+//  3. blocked: a deciding spec was blocked by another requirement
+//     (RequirementResult.BlockedBy names it).
+//  4. failed (should): a should-level spec failed, without Strict.
+//  5. skipped: a deciding spec was skipped (e.g. needs root).
+//  6. not applicable: every deciding spec said it cannot apply.
+//  7. passed (limited): specs passed, one of them limited.
+//  8. passed: deciding specs passed, the others passed or did not apply.
 type Verdict string
 
-// The verdicts. VerdictFailedShould is a should-level failure in a run
-// without Strict: reported, but it does not fail the run.
+// The verdicts.
 const (
-	VerdictPassed       Verdict = "passed"
-	VerdictFailed       Verdict = "failed"
+	VerdictPassed Verdict = "passed"
+	// VerdictLimited is a pass of which some spec checked less than the
+	// requirement asks, for the reasons in RequirementResult.Limits.
+	VerdictLimited Verdict = "passed (limited)"
+	VerdictFailed  Verdict = "failed"
+	// VerdictFailedShould is a should-level failure in a run without
+	// Strict: reported, but it does not fail the run.
 	VerdictFailedShould Verdict = "failed (should)"
-	VerdictSkipped      Verdict = "skipped"
-	// VerdictNotApplicable: every selected spec of the requirement said
-	// it cannot apply to the target's shape, with its reason.
+	// VerdictBlocked: a step of another requirement failed first, so the
+	// requirement was not judged; RequirementResult.BlockedBy names them.
+	VerdictBlocked Verdict = "blocked"
+	// VerdictNotApplicable: every deciding spec said it cannot apply to
+	// the target's shape, with its reason.
 	VerdictNotApplicable Verdict = "not applicable"
+	VerdictSkipped       Verdict = "skipped"
+	// VerdictInterrupted: the run was cut short (Ctrl-C, suite timeout)
+	// while or before the requirement's specs ran.
+	VerdictInterrupted Verdict = "interrupted"
 )
 
 // Unlabelled is the ID under which specs citing no requirement are grouped;
 // they count as must, so a suite cannot pass by forgetting a label.
 const Unlabelled = "(unlabelled)"
 
-// Outcome is what became of one spec, Ginkgo's states folded into three.
+// Outcome is what became of one spec, Ginkgo's states refined by what the
+// spec said of itself (package requirement).
 type Outcome string
 
 // The outcomes.
 const (
-	OutcomePassed  Outcome = "passed"
-	OutcomeFailed  Outcome = "failed"
-	OutcomeSkipped Outcome = "skipped"
+	OutcomePassed Outcome = "passed"
+	// OutcomeLimited is a pass that checked less than the requirement
+	// asks because of the target's form (requirement.Limited); the
+	// reasons are in SpecResult.Limits.
+	OutcomeLimited Outcome = "passed (limited)"
+	// OutcomeFailed is a failure of the implementation: an assertion, a
+	// spec timeout, a panic.
+	OutcomeFailed Outcome = "failed"
+	// OutcomeBlocked is a spec whose step belonging to another
+	// requirement failed (requirement.Precondition); SpecResult.BlockedBy
+	// names it. Neither a pass nor a failure of the spec's requirement.
+	OutcomeBlocked Outcome = "blocked"
 	// OutcomeNotApplicable is a spec that skipped itself as not
 	// applicable to the target (requirement.NotApplicable).
 	OutcomeNotApplicable Outcome = "not applicable"
+	// OutcomeSkipped is a selected spec that did not run or skipped
+	// itself (no root; a dry run).
+	OutcomeSkipped Outcome = "skipped"
+	// OutcomeInterrupted is a spec cut short, or never run, because the
+	// run was interrupted or hit its suite timeout: no verdict on the
+	// implementation.
+	OutcomeInterrupted Outcome = "interrupted"
 )
+
+// Passed says whether o is a pass, limited or not.
+func (o Outcome) Passed() bool { return o == OutcomePassed || o == OutcomeLimited }
+
+// Result is the outcome of a whole run, with its exit status.
+type Result string
+
+// The results, in the order they are decided.
+const (
+	// ResultDryRun: Ginkgo's dry run; nothing ran, nothing is certified.
+	ResultDryRun Result = "DRY RUN"
+	// ResultFail: a requirement failed, or the suite itself did (a setup
+	// node, nothing selected).
+	ResultFail Result = "FAIL"
+	// ResultInterrupted: the run was cut short (Ctrl-C, suite timeout)
+	// before anything failed; not a verdict on the implementation.
+	ResultInterrupted Result = "INTERRUPTED"
+	// ResultIncomplete: a selected must-level requirement was left
+	// unchecked (blocked, skipped, not applicable): never a pass.
+	ResultIncomplete Result = "INCOMPLETE"
+	// ResultPass: every selected must-level requirement passed (with
+	// Strict, every should-level one too).
+	ResultPass Result = "PASS"
+)
+
+// Exit statuses of a run, Summary.ExitCode. ExitUsage is the CLI's, for a
+// wrong command line.
+const (
+	ExitPass        = 0 // PASS, and DRY RUN
+	ExitFail        = 1 // FAIL
+	ExitUsage       = 2 // wirecert only: a usage error
+	ExitIncomplete  = 3 // INCOMPLETE
+	ExitInterrupted = 4 // INTERRUPTED
+)
+
+// Exit is the exit status of r.
+func (r Result) Exit() int {
+	switch r {
+	case ResultPass, ResultDryRun:
+		return ExitPass
+	case ResultIncomplete:
+		return ExitIncomplete
+	case ResultInterrupted:
+		return ExitInterrupted
+	}
+	return ExitFail
+}
 
 // SpecResult is one selected spec.
 type SpecResult struct {
 	ID    string            `json:"id"`
 	Level requirement.Level `json:"level"`
 	// Text is the spec's full text (containers and leaf).
-	Text    string  `json:"text"`
+	Text string `json:"text"`
+	// Outcome is one of the Outcome constants: "passed", "passed
+	// (limited)", "failed", "blocked", "not applicable", "skipped",
+	// "interrupted".
 	Outcome Outcome `json:"outcome"`
 	// State is Ginkgo's state: passed, skipped, pending, failed, panicked,
 	// timedout, interrupted, aborted.
 	State           string  `json:"state"`
 	DurationSeconds float64 `json:"durationSeconds"`
-	// Message is the failure message, or the reason given to Skip.
+	// Message is the failure message, or the reason given to Skip
+	// ("blocked by CCP-S-13: ...", "not applicable: ...").
 	Message string `json:"message,omitempty"`
 	// Location is where the failure happened, file:line.
 	Location string `json:"location,omitempty"`
+	// BlockedBy is the requirement whose step failed, for "blocked".
+	BlockedBy string `json:"blockedBy,omitempty"`
+	// Limits are the reasons a pass was limited (requirement.Limited).
+	Limits []string `json:"limits,omitempty"`
+	// Note says what else the report knows, e.g. that a precondition
+	// ended by ginkgo.Fail or a panic and so was not attributed.
+	Note string `json:"note,omitempty"`
 }
 
 // RequirementResult is the verdict on one requirement over its selected
-// specs.
+// specs, and the specs counted by outcome.
 type RequirementResult struct {
-	ID      string              `json:"id"`
-	Text    string              `json:"text"`
-	Levels  []requirement.Level `json:"levels"`
-	Verdict Verdict             `json:"verdict"`
-	Passed  int                 `json:"passed"`
-	Failed  int                 `json:"failed"`
-	Skipped int                 `json:"skipped"`
-	// NotApplicable counts specs that cannot apply to the target.
-	NotApplicable int `json:"notApplicable"`
-}
-
-// Totals counts requirements by verdict, and specs.
-type Totals struct {
-	Requirements int `json:"requirements"`
-	Passed       int `json:"passed"`
+	ID     string              `json:"id"`
+	Text   string              `json:"text"`
+	Levels []requirement.Level `json:"levels"`
+	// Verdict is one of the Verdict constants; see Verdict for the rules.
+	Verdict Verdict `json:"verdict"`
+	// BlockedBy are the requirements that blocked it, for "blocked".
+	BlockedBy []string `json:"blockedBy,omitempty"`
+	// Limits are the reasons of its limited passes.
+	Limits []string `json:"limits,omitempty"`
+	// Unchecked, when not empty, says why this must-level requirement was
+	// left unchecked ("blocked by CCP-S-13", "skipped: needs root"): it
+	// makes the run INCOMPLETE.
+	Unchecked string `json:"unchecked,omitempty"`
+	// Passed counts passed specs, limited ones included; Limited counts
+	// those limited.
+	Passed  int `json:"passed"`
+	Limited int `json:"limited"`
+	// Failed counts failed specs at any level; FailedShould counts those
+	// at should level.
 	Failed       int `json:"failed"`
 	FailedShould int `json:"failedShould"`
+	Blocked      int `json:"blocked"`
+	Skipped      int `json:"skipped"`
+	// NotApplicable counts specs that cannot apply to the target.
+	NotApplicable int `json:"notApplicable"`
+	Interrupted   int `json:"interrupted"`
+}
+
+// Totals counts requirements by verdict, and specs by outcome.
+type Totals struct {
+	Requirements int `json:"requirements"`
+	// Passed counts requirements passed fully, Limited those passed
+	// limited.
+	Passed       int `json:"passed"`
+	Limited      int `json:"limited"`
+	Failed       int `json:"failed"`
+	FailedShould int `json:"failedShould"`
+	Blocked      int `json:"blocked"`
 	Skipped      int `json:"skipped"`
 	// NotApplicable counts requirements none of whose specs apply.
 	NotApplicable int `json:"notApplicable"`
-	Specs         int `json:"specs"`
+	Interrupted   int `json:"interrupted"`
+	// Unchecked counts must-level requirements left unchecked.
+	Unchecked int `json:"unchecked"`
+	// Specs counts the selected specs; SpecOutcomes by outcome.
+	Specs        int        `json:"specs"`
+	SpecOutcomes SpecCounts `json:"specOutcomes"`
+}
+
+// SpecCounts counts specs by outcome, over all requirements. A
+// requirement's verdict hides its should-level failures once a must-level
+// spec failed; these counts do not.
+type SpecCounts struct {
+	// Passed counts passes, limited ones included; Limited those limited.
+	Passed  int `json:"passed"`
+	Limited int `json:"limited"`
+	// FailedMust and FailedShould count failed specs by level;
+	// FailedShouldInFailed counts the should-level failures in
+	// requirements that also failed at must level.
+	FailedMust           int `json:"failedMust"`
+	FailedShould         int `json:"failedShould"`
+	FailedShouldInFailed int `json:"failedShouldInFailed"`
+	Blocked              int `json:"blocked"`
+	NotApplicable        int `json:"notApplicable"`
+	Skipped              int `json:"skipped"`
+	Interrupted          int `json:"interrupted"`
 }
 
 // Summary is the outcome of a run, per requirement and per spec: what the
@@ -93,21 +236,47 @@ type Summary struct {
 	Suite  string `json:"suite"`
 	Target string `json:"target"`
 	Strict bool   `json:"strict"`
+	// DryRun is Ginkgo's dry run: specs were listed, not run.
+	DryRun bool `json:"dryRun,omitempty"`
 	// LabelFilter, Focus and Skip are the selection the run used.
 	LabelFilter     string    `json:"labelFilter,omitempty"`
 	Focus           []string  `json:"focus,omitempty"`
 	Skip            []string  `json:"skip,omitempty"`
 	StartTime       time.Time `json:"startTime"`
 	DurationSeconds float64   `json:"durationSeconds"`
-	// ExitCode is 0 when the run certifies the target, else 1.
+	// Result is one of PASS, FAIL, INCOMPLETE, INTERRUPTED, DRY RUN.
+	Result Result `json:"result"`
+	// ExitCode is Result's exit status: 0 PASS or DRY RUN, 1 FAIL,
+	// 3 INCOMPLETE, 4 INTERRUPTED.
 	ExitCode int `json:"exitCode"`
-	// SuiteFailures are failures outside any spec: a failed setup node, an
-	// interrupt, a suite timeout, nothing selected.
-	SuiteFailures []string            `json:"suiteFailures,omitempty"`
+	// SuiteFailures are failures outside any spec: a failed setup node,
+	// nothing selected. They fail the run.
+	SuiteFailures []string `json:"suiteFailures,omitempty"`
+	// Interruptions say why the run was cut short: "Interrupted by User",
+	// "Suite Timeout Elapsed".
+	Interruptions []string            `json:"interruptions,omitempty"`
 	Totals        Totals              `json:"totals"`
 	Requirements  []RequirementResult `json:"requirements"`
 	Specs         []SpecResult        `json:"specs"`
 }
+
+// Ginkgo's SpecialSuiteFailureReasons for a run cut short, and for a
+// suite that skipped itself in BeforeSuite (its specs show as skipped).
+var (
+	interruptReasons = []string{"Interrupted by User", "Interrupted by Other Ginkgo Process", "Suite Timeout Elapsed"}
+	skippedSuite     = "Suite skipped in BeforeSuite"
+)
+
+// suiteTimeoutPrefix starts the failure of a spec that was running when the
+// suite timeout elapsed: the run's bound, not the target's fault.
+const suiteTimeoutPrefix = "A suite timeout occurred"
+
+// notRunInterrupted is the message of a selected spec that never ran
+// because the run was cut short first.
+const notRunInterrupted = "not run: the run was interrupted first"
+
+// notRunDry is the message of every spec of a dry run.
+const notRunDry = "not run: dry run"
 
 // Summarize computes the verdicts of r. Specs the run's filters (label
 // filter, focus, skip, focus and skip files) deselected are left out; specs
@@ -117,23 +286,33 @@ func Summarize(r types.Report, opts Options) Summary {
 		Suite:           opts.Suite,
 		Target:          opts.Target,
 		Strict:          opts.Strict,
+		DryRun:          r.SuiteConfig.DryRun,
 		LabelFilter:     r.SuiteConfig.LabelFilter,
 		Focus:           r.SuiteConfig.FocusStrings,
 		Skip:            r.SuiteConfig.SkipStrings,
 		StartTime:       r.StartTime,
 		DurationSeconds: r.RunTime.Seconds(),
-		SuiteFailures:   slices.Clone(r.SpecialSuiteFailureReasons),
 		Requirements:    []RequirementResult{},
 		Specs:           []SpecResult{},
 	}
 	if s.Suite == "" {
 		s.Suite = r.SuiteDescription
 	}
+	for _, reason := range r.SpecialSuiteFailureReasons {
+		switch {
+		case slices.Contains(interruptReasons, reason):
+			s.Interruptions = append(s.Interruptions, reason)
+		case reason == skippedSuite: // its specs are skipped: unchecked, not failed
+		default:
+			s.SuiteFailures = append(s.SuiteFailures, reason)
+		}
+	}
+	ctx := classifyContext{interrupted: len(s.Interruptions) > 0, dryRun: s.DryRun}
 	sel := newSelection(r)
 	byID := map[string]*RequirementResult{}
 	for _, sr := range r.SpecReports {
 		if !sr.LeafNodeType.Is(types.NodeTypeIt) {
-			if sr.State.Is(types.SpecStateFailureStates) {
+			if sr.State.Is(types.SpecStateFailureStates) && !ctx.interruptedState(sr) {
 				s.SuiteFailures = append(s.SuiteFailures, fmt.Sprintf("%s at %s %s: %s",
 					sr.LeafNodeType, sr.LeafNodeLocation, sr.State, firstLine(failureMessage(sr))))
 			}
@@ -142,7 +321,7 @@ func Summarize(r types.Report, opts Options) Summary {
 		if !sel.selected(sr) {
 			continue
 		}
-		res := specResult(sr)
+		res := ctx.specResult(sr)
 		s.Specs = append(s.Specs, res)
 		req := byID[res.ID]
 		if req == nil {
@@ -155,70 +334,275 @@ func Summarize(r types.Report, opts Options) Summary {
 		if !slices.Contains(req.Levels, res.Level) {
 			req.Levels = append(req.Levels, res.Level)
 		}
-		switch res.Outcome {
-		case OutcomePassed:
-			req.Passed++
-		case OutcomeFailed:
-			req.Failed++
-		case OutcomeNotApplicable:
-			req.NotApplicable++
-		default:
-			req.Skipped++
-		}
+		req.count(res)
 	}
 	for _, req := range byID {
 		slices.Sort(req.Levels) // "must" before "should"
-		req.Verdict = verdict(*req, s.Specs, opts.Strict)
 		s.Requirements = append(s.Requirements, *req)
 	}
 	sort.Slice(s.Requirements, func(i, j int) bool { return s.Requirements[i].ID < s.Requirements[j].ID })
-
-	s.Totals = Totals{Requirements: len(s.Requirements), Specs: len(s.Specs)}
-	for _, req := range s.Requirements {
-		switch req.Verdict {
-		case VerdictPassed:
-			s.Totals.Passed++
-		case VerdictFailed:
-			s.Totals.Failed++
-		case VerdictFailedShould:
-			s.Totals.FailedShould++
-		case VerdictNotApplicable:
-			s.Totals.NotApplicable++
-		default:
-			s.Totals.Skipped++
+	failed := map[string]bool{}
+	for i := range s.Requirements {
+		judge(&s.Requirements[i], s.Specs, opts.Strict)
+		failed[s.Requirements[i].ID] = s.Requirements[i].Verdict == VerdictFailed
+	}
+	if !s.DryRun {
+		for i := range s.Requirements {
+			s.Requirements[i].Unchecked = unchecked(s.Requirements[i], s.Specs, failed)
 		}
 	}
+	s.Totals = totals(s.Requirements, s.Specs)
 	if len(s.Specs) == 0 {
 		s.SuiteFailures = append(s.SuiteFailures, "no spec selected: nothing was certified")
 	}
-	if s.Totals.Failed > 0 || len(s.SuiteFailures) > 0 {
-		s.ExitCode = 1
-	}
+	s.Result = result(s)
+	s.ExitCode = s.Result.Exit()
 	return s
 }
 
-// verdict judges req from its specs: a failed spec that counts fails it, a
-// should-level failure without strict gives "failed (should)", no pass and
-// no failure means skipped.
-func verdict(req RequirementResult, specs []SpecResult, strict bool) Verdict {
-	if req.Failed > 0 {
-		for _, sp := range specs {
-			if sp.ID == req.ID && sp.Outcome == OutcomeFailed && (sp.Level != requirement.Should || strict) {
-				return VerdictFailed
-			}
-		}
-		return VerdictFailedShould
+// result decides the run: a failure found is true whatever came after, so
+// FAIL comes before INTERRUPTED, and both before INCOMPLETE.
+func result(s Summary) Result {
+	switch {
+	case len(s.SuiteFailures) > 0:
+		return ResultFail
+	case s.DryRun:
+		return ResultDryRun
+	case s.Totals.Failed > 0:
+		return ResultFail
+	case len(s.Interruptions) > 0 || s.Totals.SpecOutcomes.Interrupted > 0:
+		return ResultInterrupted
+	case s.Totals.Unchecked > 0:
+		return ResultIncomplete
 	}
-	if req.Passed == 0 {
-		if req.NotApplicable > 0 && req.Skipped == 0 {
-			return VerdictNotApplicable
-		}
-		return VerdictSkipped
-	}
-	return VerdictPassed
+	return ResultPass
 }
 
-func specResult(sr types.SpecReport) SpecResult {
+// count adds res to req's counts.
+func (req *RequirementResult) count(res SpecResult) {
+	switch res.Outcome {
+	case OutcomePassed:
+		req.Passed++
+	case OutcomeLimited:
+		req.Passed++
+		req.Limited++
+		for _, l := range res.Limits {
+			if !slices.Contains(req.Limits, l) {
+				req.Limits = append(req.Limits, l)
+			}
+		}
+	case OutcomeFailed:
+		req.Failed++
+		if res.Level == requirement.Should {
+			req.FailedShould++
+		}
+	case OutcomeBlocked:
+		req.Blocked++
+	case OutcomeNotApplicable:
+		req.NotApplicable++
+	case OutcomeInterrupted:
+		req.Interrupted++
+	default:
+		req.Skipped++
+	}
+}
+
+// specsOf returns the specs of req, and the deciding ones: its must-level
+// specs, or all when it has none.
+func specsOf(id string, specs []SpecResult) (all, deciding []SpecResult) {
+	for _, sp := range specs {
+		if sp.ID == id {
+			all = append(all, sp)
+			if sp.Level != requirement.Should {
+				deciding = append(deciding, sp)
+			}
+		}
+	}
+	if len(deciding) == 0 {
+		deciding = all
+	}
+	return all, deciding
+}
+
+// judge sets req's verdict (and BlockedBy) by the rules documented on
+// Verdict.
+func judge(req *RequirementResult, specs []SpecResult, strict bool) {
+	all, deciding := specsOf(req.ID, specs)
+	has := func(sps []SpecResult, ok func(SpecResult) bool) bool { return slices.ContainsFunc(sps, ok) }
+	is := func(o Outcome) func(SpecResult) bool { return func(sp SpecResult) bool { return sp.Outcome == o } }
+	switch {
+	case has(all, func(sp SpecResult) bool {
+		return sp.Outcome == OutcomeFailed && (sp.Level != requirement.Should || strict)
+	}):
+		req.Verdict = VerdictFailed
+	case has(all, is(OutcomeInterrupted)):
+		req.Verdict = VerdictInterrupted
+	case has(deciding, is(OutcomeBlocked)):
+		req.Verdict = VerdictBlocked
+		for _, sp := range deciding {
+			if sp.Outcome == OutcomeBlocked && !slices.Contains(req.BlockedBy, sp.BlockedBy) {
+				req.BlockedBy = append(req.BlockedBy, sp.BlockedBy)
+			}
+		}
+		slices.Sort(req.BlockedBy)
+	case has(all, is(OutcomeFailed)):
+		req.Verdict = VerdictFailedShould
+	case has(deciding, is(OutcomeSkipped)):
+		req.Verdict = VerdictSkipped
+	case !has(deciding, func(sp SpecResult) bool { return sp.Outcome.Passed() }):
+		req.Verdict = VerdictNotApplicable
+	case req.Limited > 0:
+		req.Verdict = VerdictLimited
+	default:
+		req.Verdict = VerdictPassed
+	}
+}
+
+// unchecked says why req, when it has must-level specs, was left unchecked
+// at must level; "" when it was checked or failed (a failure fails the run
+// anyway). failed says which requirements failed, to tell a blocked one
+// whose blocker failed (the run fails) from one whose blocker passed or was
+// not selected.
+func unchecked(req RequirementResult, specs []SpecResult, failed map[string]bool) string {
+	if req.Verdict == VerdictFailed || !slices.Contains(req.Levels, requirement.Must) {
+		return ""
+	}
+	_, must := specsOf(req.ID, specs)
+	var blockers []string
+	for _, sp := range must {
+		if sp.Outcome != OutcomeBlocked || slices.Contains(blockers, sp.BlockedBy) {
+			continue
+		}
+		b := sp.BlockedBy
+		switch _, ran := failed[b]; {
+		case failed[b]:
+			b += ", which failed"
+		case !ran:
+			b += ", not selected"
+		}
+		blockers = append(blockers, b)
+	}
+	if len(blockers) > 0 {
+		slices.Sort(blockers)
+		return "blocked by " + strings.Join(blockers, "; ")
+	}
+	for _, o := range []Outcome{OutcomeInterrupted, OutcomeSkipped} {
+		if i := slices.IndexFunc(must, func(sp SpecResult) bool { return sp.Outcome == o }); i >= 0 {
+			if msg := firstLine(must[i].Message); msg != "" {
+				return string(o) + ": " + msg
+			}
+			return string(o)
+		}
+	}
+	if !slices.ContainsFunc(must, func(sp SpecResult) bool { return sp.Outcome.Passed() }) {
+		if len(must) > 0 {
+			return firstLine(must[0].Message)
+		}
+		return string(OutcomeNotApplicable)
+	}
+	return ""
+}
+
+// totals counts the requirements by verdict and the specs by outcome.
+func totals(reqs []RequirementResult, specs []SpecResult) Totals {
+	t := Totals{Requirements: len(reqs), Specs: len(specs)}
+	failedMust := map[string]bool{}
+	for _, req := range reqs {
+		switch req.Verdict {
+		case VerdictPassed:
+			t.Passed++
+		case VerdictLimited:
+			t.Limited++
+		case VerdictFailed:
+			t.Failed++
+		case VerdictFailedShould:
+			t.FailedShould++
+		case VerdictBlocked:
+			t.Blocked++
+		case VerdictNotApplicable:
+			t.NotApplicable++
+		case VerdictInterrupted:
+			t.Interrupted++
+		default:
+			t.Skipped++
+		}
+		if req.Unchecked != "" {
+			t.Unchecked++
+		}
+		failedMust[req.ID] = req.Failed > req.FailedShould
+	}
+	c := &t.SpecOutcomes
+	for _, sp := range specs {
+		switch sp.Outcome {
+		case OutcomePassed:
+			c.Passed++
+		case OutcomeLimited:
+			c.Passed++
+			c.Limited++
+		case OutcomeFailed:
+			switch {
+			case sp.Level != requirement.Should:
+				c.FailedMust++
+			case failedMust[sp.ID]:
+				c.FailedShould++
+				c.FailedShouldInFailed++
+			default:
+				c.FailedShould++
+			}
+		case OutcomeBlocked:
+			c.Blocked++
+		case OutcomeNotApplicable:
+			c.NotApplicable++
+		case OutcomeInterrupted:
+			c.Interrupted++
+		default:
+			c.Skipped++
+		}
+	}
+	return t
+}
+
+// classifyContext is what the run as a whole says about its specs.
+type classifyContext struct {
+	interrupted bool // the run was cut short
+	dryRun      bool
+}
+
+// interruptedState says whether sr ended because the run was cut short,
+// not because of the target: an interrupt, or the suite timeout elapsing
+// while it ran.
+func (c classifyContext) interruptedState(sr types.SpecReport) bool {
+	return sr.State.Is(types.SpecStateInterrupted) ||
+		(sr.State.Is(types.SpecStateTimedout) && strings.HasPrefix(sr.Failure.Message, suiteTimeoutPrefix))
+}
+
+// outcome classifies sr.
+func (c classifyContext) outcome(sr types.SpecReport) (Outcome, string) {
+	msg := failureMessage(sr)
+	switch {
+	case c.dryRun && !sr.State.Is(types.SpecStateFailureStates):
+		return OutcomeSkipped, notRunDry
+	case c.interruptedState(sr):
+		return OutcomeInterrupted, msg
+	case sr.State.Is(types.SpecStatePassed):
+		if len(entries(sr, requirement.LimitedEntry)) > 0 {
+			return OutcomeLimited, msg
+		}
+		return OutcomePassed, msg
+	case sr.State.Is(types.SpecStateSkipped) && strings.HasPrefix(msg, requirement.NotApplicablePrefix):
+		return OutcomeNotApplicable, msg
+	case sr.State.Is(types.SpecStateSkipped) && strings.HasPrefix(msg, requirement.BlockedPrefix):
+		return OutcomeBlocked, msg
+	case sr.State.Is(types.SpecStateSkipped) && msg == "" && c.interrupted:
+		// Ginkgo skips the specs left after an interrupt, silently.
+		return OutcomeInterrupted, notRunInterrupted
+	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
+		return OutcomeSkipped, msg
+	}
+	return OutcomeFailed, msg
+}
+
+func (c classifyContext) specResult(sr types.SpecReport) SpecResult {
 	id, level := requirement.FromLabels(sr.Labels())
 	if id == "" {
 		id = Unlabelled
@@ -232,22 +616,39 @@ func specResult(sr types.SpecReport) SpecResult {
 		Text:            sr.FullText(),
 		State:           sr.State.String(),
 		DurationSeconds: sr.RunTime.Seconds(),
-		Message:         failureMessage(sr),
+		Limits:          entries(sr, requirement.LimitedEntry),
 	}
-	switch {
-	case sr.State.Is(types.SpecStatePassed):
-		res.Outcome = OutcomePassed
-	case sr.State.Is(types.SpecStateSkipped) && strings.HasPrefix(res.Message, requirement.NotApplicablePrefix):
-		res.Outcome = OutcomeNotApplicable
-	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
-		res.Outcome = OutcomeSkipped
-	default:
-		res.Outcome = OutcomeFailed
+	res.Outcome, res.Message = c.outcome(sr)
+	switch res.Outcome {
+	case OutcomeBlocked:
+		rest := strings.TrimPrefix(res.Message, requirement.BlockedPrefix)
+		res.BlockedBy, _, _ = strings.Cut(rest, ": ")
+	case OutcomeFailed:
 		if loc := sr.Failure.Location; loc.FileName != "" {
 			res.Location = fmt.Sprintf("%s:%d", loc.FileName, loc.LineNumber)
 		}
+		if esc := entries(sr, requirement.EscapedEntry); len(esc) > 0 {
+			res.Note = fmt.Sprintf("the precondition of %s ended by ginkgo.Fail or a panic, not a Gomega assertion: not attributed to it", esc[0])
+		}
 	}
 	return res
+}
+
+// entries returns the values of sr's report entries named name.
+func entries(sr types.SpecReport, name string) []string {
+	var out []string
+	for _, e := range sr.ReportEntries {
+		if e.Name == name {
+			v := e.StringRepresentation()
+			if v == "" {
+				v = e.Value.Representation // a report decoded from JSON
+			}
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // failureMessage is the failure (or skip) message, with a forwarded panic.

@@ -47,11 +47,15 @@ func Failures(s report.Summary) []string {
 	return out
 }
 
-// Totals is a one-line count of an inner run.
+// Totals is a one-line count of an inner run: requirements by verdict,
+// should-level failures counted also where the requirement failed at must
+// level, the requirements left unchecked, and the result.
 func Totals(s report.Summary) string {
-	t := s.Totals
-	return fmt.Sprintf("%d specs, %d requirements: %d passed, %d failed, %d failed (should), %d skipped; exit %d",
-		t.Specs, t.Requirements, t.Passed, t.Failed, t.FailedShould, t.Skipped, s.ExitCode)
+	t, c := s.Totals, s.Totals.SpecOutcomes
+	return fmt.Sprintf("%d specs, %d requirements: %d passed, %d passed (limited), %d failed, %d failed (should), %d blocked, %d skipped, %d not applicable, %d interrupted; "+
+		"%d should-level specs failed (%d in requirements failing at must level); %d must-level requirements unchecked; %s, exit %d",
+		t.Specs, t.Requirements, t.Passed, t.Limited, t.Failed, t.FailedShould, t.Blocked, t.Skipped, t.NotApplicable, t.Interrupted,
+		c.FailedShould, c.FailedShouldInFailed, t.Unchecked, s.Result, s.ExitCode)
 }
 
 // maxMessage clips a failure message: the first part says what failed, the
