@@ -9,9 +9,13 @@
 //
 // Specs run in-process under Ginkgo, selected by --require IDs,
 // --label-filter and --focus. The console summary has one line per
-// requirement (passed, failed or skipped specs, and the verdict); --junit
-// and --json write reports, the same ones a vendored suite writes with
-// package report. The exit status is 0 when every selected must-level spec
-// passed (with --strict, every should-level one too), 1 when not, and 2 for
-// a usage error.
+// requirement (its verdict and its specs by outcome: passed, failed,
+// blocked, skipped, not applicable, interrupted); --junit and --json write
+// reports, the same ones a vendored suite writes with package report. The
+// exit status is 0 when every selected must-level requirement passed (with
+// --strict, every should-level one too) and for a --dry-run, 1 when a
+// requirement failed, 2 for a usage error, 3 when the run is INCOMPLETE (a
+// selected must-level requirement left unchecked: blocked, skipped, not
+// applicable) and 4 when it was INTERRUPTED (Ctrl-C, --timeout) before
+// anything failed.
 package main

@@ -140,6 +140,84 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		Expect(s.Specs[0].Message).NotTo(BeEmpty())
 	})
 
+	It("lists a selection with --dry-run: DRY RUN, exit 0, nothing passed, nothing started", func() {
+		dir := GinkgoT().TempDir()
+		jsonFile := filepath.Join(dir, "dry.json")
+		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", filepath.Join(dir, "absent.sock"),
+			"--require", "CCP-S-01", "--dry-run", "--json", jsonFile)
+		Expect(session).To(gexec.Exit(exitPass))
+		Expect(session.Out).To(gbytes.Say(`DRY RUN: specs listed, none run`))
+		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+skipped\s+0\s+0`))
+		Expect(session.Out).To(gbytes.Say(`RESULT: DRY RUN \(exit 0\)`))
+		s := readSummary(jsonFile)
+		Expect(s.DryRun).To(BeTrue())
+		Expect(s.Result).To(Equal(report.ResultDryRun))
+		Expect(s.Specs).NotTo(BeEmpty())
+		Expect(s.Totals.SpecOutcomes.Passed).To(BeZero())
+	})
+
+	// silentTarget listens on a socket in dir, accepts and never answers:
+	// a spec waits for it (a step timeout of 5s) until the run is cut short.
+	silentTarget := func(dir string) string {
+		socket := filepath.Join(dir, "silent.sock")
+		ln := Successful(net.Listen("unix", socket))
+		done := make(chan struct{})
+		DeferCleanup(func() { ln.Close(); <-done })
+		go func() {
+			defer GinkgoRecover()
+			defer close(done)
+			var conns []net.Conn
+			defer func() {
+				for _, c := range conns {
+					c.Close()
+				}
+			}()
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				conns = append(conns, c)
+			}
+		}()
+		return socket
+	}
+
+	expectInterrupted := func(session *gexec.Session, jsonFile, reason string) {
+		GinkgoHelper()
+		Expect(session).To(gexec.Exit(exitInterrupted))
+		Expect(session.Out).To(gbytes.Say(`interrupted: ` + reason))
+		Expect(session.Out).To(gbytes.Say(`RESULT: INTERRUPTED \(exit 4\)`))
+		s := readSummary(jsonFile)
+		Expect(s.SuiteFailures).To(BeEmpty())
+		Expect(s.Specs).NotTo(BeEmpty())
+		for _, sp := range s.Specs {
+			Expect(sp.Outcome).To(Equal(report.OutcomeInterrupted), sp.Text)
+		}
+	}
+
+	It("reports a run cut short by --timeout as INTERRUPTED, exit 4, not as a failure of the target", func() {
+		dir := GinkgoT().TempDir()
+		jsonFile := filepath.Join(dir, "cut.json")
+		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", silentTarget(dir),
+			"--require", "CCP-S-11", "--timeout", "1s", "--json", jsonFile)
+		expectInterrupted(session, jsonFile, "Suite Timeout Elapsed")
+	})
+
+	It("reports a run cut short by Ctrl-C as INTERRUPTED, exit 4", func() {
+		dir := GinkgoT().TempDir()
+		jsonFile := filepath.Join(dir, "int.json")
+		cmd := exec.Command(wirecertBin, "run", "--suite", "ccproxy-server", "--socket", silentTarget(dir),
+			"--require", "CCP-S-11", "--json", jsonFile, "-v")
+		cmd.Dir = dir
+		session := Successful(gexec.Start(cmd, GinkgoWriter, GinkgoWriter))
+		DeferCleanup(func() { session.Kill().Wait(10 * time.Second) })
+		Eventually(session.Out).WithTimeout(runTimeout).Should(gbytes.Say(`CCP-S-11`), "a spec started")
+		session.Signal(os.Interrupt)
+		Eventually(session).WithTimeout(runTimeout).Should(gexec.Exit())
+		expectInterrupted(session, jsonFile, "Interrupted by User")
+	})
+
 	It("exits 2 with a clear message on a bad flag", func() {
 		session := wirecertRun(GinkgoT().TempDir(), "run", "--suite", "ccproxy-server", "--socket", "/x.sock", "--step-timeout", "fast")
 		Expect(session).To(gexec.Exit(exitUsage))

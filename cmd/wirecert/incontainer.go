@@ -86,7 +86,7 @@ func runInContainer(f runFlags, tf targetFlags, stdout io.Writer) (int, error) {
 		return exitFail, fmt.Errorf("--in-container: %w", err)
 	}
 	switch res.ExitCode {
-	case exitPass, exitFail, exitUsage:
+	case exitPass, exitFail, exitUsage, exitIncomplete, exitInterrupted:
 		return res.ExitCode, nil
 	}
 	return exitFail, fmt.Errorf("--in-container: %s in the container ended with exit %d", containerWirecert, res.ExitCode)
@@ -107,6 +107,9 @@ func containerArgv(f runFlags, targetArgv []string) ([]string, map[string]string
 	}
 	if f.strict {
 		argv = append(argv, "--strict")
+	}
+	if f.dryRun {
+		argv = append(argv, "--dry-run")
 	}
 	if f.verbose {
 		argv = append(argv, "-v")

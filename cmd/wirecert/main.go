@@ -5,14 +5,20 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/wirecert/wirecert/conformance/report"
 )
 
-// Exit statuses: 0 certified, 1 a requirement (or the run) failed, 2 the
-// command line was wrong.
+// Exit statuses, those of report.Summary.ExitCode and 2 for the command
+// line: 0 certified (or a dry run), 1 a requirement (or the run) failed, 2
+// the command line was wrong, 3 incomplete (a selected must-level
+// requirement left unchecked), 4 interrupted (Ctrl-C, --timeout).
 const (
-	exitPass  = 0
-	exitFail  = 1
-	exitUsage = 2
+	exitPass        = report.ExitPass
+	exitFail        = report.ExitFail
+	exitUsage       = report.ExitUsage
+	exitIncomplete  = report.ExitIncomplete
+	exitInterrupted = report.ExitInterrupted
 )
 
 // errUsage marks a command-line error: exit 2, with usage.
@@ -37,6 +43,16 @@ usage:
   wirecert list [--suite SUITE]                 list requirement IDs, levels and texts
 
 'wirecert COMMAND -h' shows the command's flags.
+
+exit status of run and reference:
+  0  PASS: every selected must-level requirement passed (with --strict, every
+     should-level one too); also a --dry-run, which certifies nothing
+  1  FAIL: a requirement failed, or the run itself did
+  2  usage error
+  3  INCOMPLETE: a selected must-level requirement was left unchecked (blocked
+     by another requirement, skipped, not applicable); never a pass
+  4  INTERRUPTED: the run was cut short (Ctrl-C, --timeout) before anything
+     failed; not a verdict on the target
 `
 
 func main() {

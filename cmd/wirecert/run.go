@@ -45,6 +45,7 @@ type runFlags struct {
 	noColor     bool
 	inContainer bool
 	perPod      bool
+	dryRun      bool
 }
 
 // newRunFlagSet binds the flags of run (withTarget) or reference. A
@@ -68,6 +69,8 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 	fs.StringVar(&f.focus, "focus", "", "regular expression: run only specs whose text matches")
 	fs.StringVar(&f.skip, "skip", "", "regular expression: skip specs whose text matches")
 	fs.BoolVar(&f.strict, "strict", false, "should-level failures fail the run too")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "list the selected specs in the report without running them (result DRY RUN,\n"+
+		"exit 0, nothing counted as passed)")
 	fs.DurationVar(&f.specTimeout, "spec-timeout", ccproxy.DefaultSpecTimeout, "bound on each spec")
 	fs.DurationVar(&f.stepTimeout, "step-timeout", ccproxy.DefaultStepTimeout, "bound on each wait for the target")
 	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
@@ -230,6 +233,7 @@ func execute(regs []registration, sel selection, f runFlags, stdout io.Writer) (
 	sc.LabelFilter = sel.labelFilter
 	sc.FocusStrings, sc.SkipStrings = sel.focus, sel.skip
 	sc.Timeout = f.timeout
+	sc.DryRun = f.dryRun
 	rc := types.NewDefaultReporterConfig()
 	rc.NoColor, rc.Verbose = f.noColor, f.verbose
 	rc.SilenceSkips = true // a --require run would print a line of S

@@ -48,5 +48,15 @@ var _ = Describe("usage errors", func() {
 		Expect(wirecert([]string{"run", "-h"}, &stdout, &stderr)).To(Equal(exitPass))
 		Expect(stdout.String()).To(ContainSubstring("-spec-timeout"))
 		Expect(stdout.String()).To(ContainSubstring("-require"))
+		Expect(stdout.String()).To(ContainSubstring("-dry-run"))
+	})
+
+	It("documents every exit status in the usage", func() {
+		var stdout, stderr bytes.Buffer
+		Expect(wirecert([]string{"help"}, &stdout, &stderr)).To(Equal(exitPass))
+		for _, want := range []string{"0  PASS", "1  FAIL", "2  usage error", "3  INCOMPLETE", "4  INTERRUPTED"} {
+			Expect(stdout.String()).To(ContainSubstring(want))
+		}
+		Expect([]int{exitPass, exitFail, exitUsage, exitIncomplete, exitInterrupted}).To(Equal([]int{0, 1, 2, 3, 4}))
 	})
 })
