@@ -88,7 +88,7 @@ func keys(m map[string]int) []string {
 	return ks
 }
 
-var _ = Describe("teeth of the spacer suites", func() {
+var _ = Describe("teeth of the spacer suites", Label("teeth"), func() {
 
 	expectAllPass := func(v verdicts, prefix string) {
 		GinkgoHelper()
@@ -157,5 +157,7 @@ var _ = Describe("teeth of the spacer suites", func() {
 		Entry(nil, "client", "small-room", "SPC-C-02/must"),
 		Entry(nil, "client", "keep-stray-fds", "SPC-C-03/must"),
 		Entry(nil, "client", "drop-reason", "SPC-C-04/must"),
+		Entry(nil, "client", "accept-bad-subspace", "SPC-C-05/must"),
+		Entry(nil, "client", "zero-fd-absent", "SPC-C-06/must"),
 	)
 })
