@@ -32,7 +32,7 @@ var _ = Describe("Precondition and Limited", Ordered, func() {
 
 		It("blocked by an Eventually that timed out", requirement.Labels("CCP-S-20", requirement.Must), func() {
 			requirement.Precondition("CCP-S-13", func() {
-				Eventually(func() bool { return false }).WithTimeout(20 * time.Millisecond).WithPolling(5 * time.Millisecond).Should(BeTrue(), "READY")
+				Eventually(func() bool { return false }).WithTimeout(20*time.Millisecond).WithPolling(5*time.Millisecond).Should(BeTrue(), "READY")
 			})
 			Fail("not reached")
 		})
@@ -71,8 +71,8 @@ var _ = Describe("Precondition and Limited", Ordered, func() {
 
 	It("judges", func() {
 		for text, want := range map[string]string{
-			"blocked by a failed assertion":                    "blocked by CCP-S-13: RegisterVM",
-			"blocked by an Eventually that timed out":          "blocked by CCP-S-13: Timed out after",
+			"blocked by a failed assertion":                     "blocked by CCP-S-13: RegisterVM",
+			"blocked by an Eventually that timed out":           "blocked by CCP-S-13: Timed out after",
 			"blocked by a bounded step that outlived its bound": "blocked by CCP-S-13: the step did not finish within 20ms",
 		} {
 			r := reports[text]
