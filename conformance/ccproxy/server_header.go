@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/conformance/serving"
 	"github.com/wirecert/wirecert/fakes/framepeer"
 	"github.com/wirecert/wirecert/matchers"
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
@@ -219,7 +221,64 @@ func (s *serverSuite) headerSpecs() {
 			s.env.expectServing()
 		})
 	}
+
+	s.it("CCP-S-08", requirement.Must, fmt.Sprintf("PayloadLength 0xFFFFFFFF on %d connections held open, each followed by 4 KiB: the proxy allocates nothing like 4 GiB per header (its VmSize grows by less than %d MiB, its VmRSS by less than %d MiB) and lives on", hugeHeaderConns, maxHugeVmSizeGrowth>>20, maxHugeRSSGrowth>>20), func(ctx SpecContext) {
+		env := s.env
+		// a first exchange, so what any connection costs is in the baseline
+		bystander := env.dial("bystander connection")
+		bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+		pid := env.servingPID()
+		var before serving.Memory
+		if pid != 0 {
+			var err error
+			before, err = serving.ReadMemory(pid)
+			Expect(err).NotTo(HaveOccurred(), "the serving process's memory before the headers")
+		}
+		sent := 0
+		for i := range hugeHeaderConns {
+			c := env.dial(fmt.Sprintf("hostile connection %d", i+1))
+			h := hugeHeaders[i%len(hugeHeaders)].b
+			c.sendBytes(h)
+			// the proxy may close at once: a failed write is no failure here
+			_ = c.peer.Send(bytes.Repeat([]byte{'x'}, 4<<10))
+			sent += len(h) + 4<<10
+		}
+		if pid == 0 {
+			requirement.Limited("no serving process (no PID, or none found through the target's wrapper): its memory was not watched, only that it lives on")
+		} else {
+			// the connections stay open (closed when the spec ends), so an
+			// allocation per header would be live: watch for a while
+			peak := before
+			for range hugeWatchSamples {
+				now, err := serving.ReadMemory(pid)
+				Expect(err).NotTo(HaveOccurred(), "the serving process %d's memory after the headers: it must live on", pid)
+				peak.VmSize, peak.VmRSS = max(peak.VmSize, now.VmSize), max(peak.VmRSS, now.VmRSS)
+				time.Sleep(hugeWatchInterval)
+			}
+			AddReportEntry("CCP-S-08 memory", fmt.Sprintf("process %d: VmSize %d -> %d KiB, VmRSS %d -> %d KiB, for %d bytes sent", pid, before.VmSize>>10, peak.VmSize>>10, before.VmRSS>>10, peak.VmRSS>>10, sent))
+			Expect(peak.VmSize-before.VmSize).To(BeNumerically("<", uint64(maxHugeVmSizeGrowth)),
+				"VmSize growth in bytes of the serving process %d after %d bytes of %d headers announcing 4 GiB each: it allocates for the announced length", pid, sent, hugeHeaderConns)
+			Expect(peak.VmRSS-before.VmRSS).To(BeNumerically("<", uint64(maxHugeRSSGrowth)),
+				"VmRSS growth in bytes of the serving process %d after %d bytes of %d headers announcing 4 GiB each", pid, sent, hugeHeaderConns)
+		}
+		env.expectAlive()
+		bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
+		env.expectServing()
+	})
 }
+
+// The CCP-S-08 memory watch: headers announcing 4 GiB on hugeHeaderConns
+// connections, the serving process's VmSize and VmRSS sampled
+// hugeWatchSamples times. The bounds are far beyond the 16 KiB sent and
+// far beyond what a Go runtime reserves for a few goroutines and buffers
+// (heap arenas come in 64 MiB), yet far below one 4 GiB allocation.
+const (
+	hugeHeaderConns     = 4
+	hugeWatchSamples    = 10
+	hugeWatchInterval   = 30 * time.Millisecond
+	maxHugeVmSizeGrowth = 1 << 30
+	maxHugeRSSGrowth    = 64 << 20
+)
 
 // closes is an entry of the hostile-header table.
 func (s *serverSuite) closes(id string, level requirement.Level, what string, header []byte, payload string) TableEntry {

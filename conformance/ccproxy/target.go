@@ -49,12 +49,15 @@ type ServerInstance struct {
 	// Alive returns nil while the proxy runs, an error once it died (used
 	// for "does not crash"); nil Alive means "cannot tell".
 	Alive func() error
-	// PID, when set, gives the proxy's process id (os.Getpid() for a proxy
-	// running inside the test process), so CCP-S-39 can compare the
-	// process's open fds (/proc/PID/fd) before and after a full lifecycle.
-	// Without it that spec can only watch the proxy close the agent
-	// channels and client connections it should, which misses fds it
-	// keeps internally.
+	// PID, when set, gives the id of the process that serves the socket
+	// (os.Getpid() for a proxy running inside the test process; not a
+	// wrapper's or a daemon's parent, whose fds and memory are not the
+	// proxy's), so CCP-S-39 can compare the process's open fds
+	// (/proc/PID/fd) before and after a full lifecycle and CCP-S-08 can
+	// watch its memory; 0 means it could not be found. Without it those
+	// specs are limited: CCP-S-39 can only watch the proxy close the agent
+	// channels and client connections it should, which misses fds it keeps
+	// internally, and CCP-S-08 cannot see an allocation.
 	PID func() int
 }
 

@@ -10,12 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/wirecert/wirecert/conformance/serving"
 	refccproxy "github.com/wirecert/wirecert/reference/ccproxy"
 )
 
@@ -60,10 +62,15 @@ func SocketServer(path string) ServerTarget {
 // CommandServer targets a proxy started per spec by running argv, whose
 // {socket} placeholders are replaced by dir/proxy.sock. Start returns once
 // the socket accepts (within StartTimeout) or fails with the process's
-// fate; Stop sends SIGTERM to the process group, SIGKILL after StopGrace,
-// and reaps the process; Alive fails once the process exited; PID is the
-// started process (a wrapper's, if argv runs one). The
-// process's output goes to GinkgoWriter, shown with a failed spec.
+// fate (a started process that exits 0 while a process it started goes
+// on, as a daemon's parent does, is waited past). PID is the process that
+// serves the socket, found through wrappers and daemons (see package
+// serving), 0 when none is found; Alive fails once that process ended (the
+// started process, when none was found). Stop sends SIGTERM to the process
+// group and every other process the target started, SIGKILL after
+// StopGrace, and kills and reaps them all; processes that outlived the
+// started one are noted in the spec's report. The output of every process
+// goes to GinkgoWriter, shown with a failed spec.
 func CommandServer(argv []string) ServerTarget {
 	argv = append([]string(nil), argv...)
 	return ServerTarget{
@@ -182,26 +189,43 @@ func expandArgv(argv []string, values map[string]string) ([]string, error) {
 }
 
 // process is a started command in its own process group, reaped by a
-// goroutine of its own so both Alive and Stop can see its end.
+// goroutine of its own so both Alive and Stop can see its end, with the
+// group of every process it starts (a wrapper's child, a daemon's
+// grandchild).
 type process struct {
 	cmd     *exec.Cmd
+	group   *serving.Group
 	done    chan struct{} // closed once reaped
 	waitErr error
+	// closeOutput, when set, ends the copy of the output pipe once every
+	// process that could write to it was killed.
+	closeOutput func()
 }
 
 // startProcess starts cmd in a process group of its own, so Stop reaches a
 // wrapper's children too and a terminal's ^C does not. A cmd whose
 // SysProcAttr is set keeps it: a shim with a terminal gets a session of
-// its own, which is a process group of its own too.
+// its own, which is a process group of its own too. Every process it
+// starts carries the group's marker; this process becomes a child
+// subreaper first, so a daemon's orphans come back here to be killed and
+// reaped rather than to init.
 func startProcess(cmd *exec.Cmd) (*process, error) {
+	if err := serving.EnableSubreaper(); err != nil {
+		// Without it a daemon's orphans go to init: found by their marker,
+		// killed, but reaped by init.
+		fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: %v\n", err)
+	}
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	}
+	group := serving.NewGroup()
+	cmd.Env = append(cmd.Environ(), group.Env())
 	cmd.WaitDelay = StopGrace // output pipes held by a leftover child
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
 	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
+	group.Started(cmd.Process.Pid)
+	p := &process{cmd: cmd, group: group, done: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.done)
@@ -222,27 +246,105 @@ func (p *process) exited() (bool, string) {
 	}
 }
 
-// stop sends SIGTERM to the process group, SIGKILL after StopGrace, and
-// waits until the process is reaped. A process that needed SIGKILL is not
-// an error of the protocol: it is noted in GinkgoWriter.
-func (p *process) stop(ctx context.Context) {
-	if done, _ := p.exited(); done {
-		return
+// exitedOK says whether the process ended with exit code 0.
+func (p *process) exitedOK() bool {
+	done, _ := p.exited()
+	return done && p.cmd.ProcessState != nil && p.cmd.ProcessState.Success()
+}
+
+// groupKillBound bounds the killing and reaping of a group's processes
+// after SIGKILL; they cannot ignore it, so only a process stuck in the
+// kernel takes longer.
+const groupKillBound = 2 * time.Second
+
+// stop sends SIGTERM to the process group and to every other process of
+// the target (a daemon escapes the group), SIGKILL after StopGrace, and
+// waits until the process is reaped and the target's other processes are
+// killed and reaped. A process that needed SIGKILL is not an error of the
+// protocol: it is noted in GinkgoWriter. It returns the processes that
+// outlived the started process: still running when it had ended, or left
+// after it ended on SIGTERM.
+func (p *process) stop(ctx context.Context) []string {
+	defer func() {
+		if p.closeOutput != nil {
+			p.closeOutput()
+		}
+	}()
+	var leftovers []string
+	note := func(pids []int) {
+		for _, pid := range pids {
+			leftovers = append(leftovers, serving.Describe(pid))
+		}
 	}
-	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	if done, _ := p.exited(); done {
+		pids, _ := p.group.Running()
+		note(pids)
+	} else {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	}
+	_, _ = p.group.Signal(syscall.SIGTERM)
 	grace := time.NewTimer(StopGrace)
 	defer grace.Stop()
-	select {
-	case <-p.done:
-		return
-	case <-grace.C:
-		fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: %s ignored SIGTERM for %v; sending SIGKILL\n", p.cmd.Path, StopGrace)
-	case <-ctx.Done():
-		fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: the spec's time is up and %s has not ended; sending SIGKILL\n", p.cmd.Path)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case <-tick.C:
+			if done, _ := p.exited(); done {
+				if pids, _ := p.group.Running(); len(pids) == 0 {
+					break wait
+				}
+			}
+		case <-grace.C:
+			fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: %s (or a process it started) ignored SIGTERM for %v; sending SIGKILL\n", p.cmd.Path, StopGrace)
+			break wait
+		case <-ctx.Done():
+			fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: the spec's time is up and %s has not ended; sending SIGKILL\n", p.cmd.Path)
+			break wait
+		}
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	if done, _ := p.exited(); done && len(leftovers) == 0 {
+		pids, _ := p.group.Running()
+		note(pids)
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	if left, err := p.group.Kill(groupKillBound); err != nil {
+		fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: %v: %v\n", err, left)
+	}
 	<-p.done
+	return leftovers
+}
+
+// outputTo makes w the command's stdout and stderr through a pipe of its
+// own: os/exec then waits for the process, not for the pipe, which a
+// daemon or a wrapper's child may hold; the copy ends once stop killed
+// every process of the target.
+func outputTo(cmd *exec.Cmd, w io.Writer) (started func(), closeOutput func(), err error) {
+	r, pw, err := os.Pipe()
+	if err != nil {
+		return nil, nil, fmt.Errorf("output pipe: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	copied := make(chan struct{})
+	started = func() {
+		pw.Close() // the process holds its own copy now
+		go func() {
+			defer close(copied)
+			_, _ = io.Copy(w, r)
+		}()
+	}
+	closeOutput = func() {
+		pw.Close()
+		select {
+		case <-copied:
+		case <-time.After(100 * time.Millisecond):
+			// a writer escaped the kill (not marked, not in the group):
+			// its output is no longer shown
+		}
+		r.Close()
+	}
+	return started, closeOutput, nil
 }
 
 func startCommandServer(argv []string, dir string) (*ServerInstance, error) {
@@ -252,37 +354,103 @@ func startCommandServer(argv []string, dir string) (*ServerInstance, error) {
 		return nil, err
 	}
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdout, cmd.Stderr = ginkgo.GinkgoWriter, ginkgo.GinkgoWriter
-	p, err := startProcess(cmd)
+	outputStarted, closeOutput, err := outputTo(cmd, ginkgo.GinkgoWriter)
 	if err != nil {
 		return nil, err
 	}
-	if err := awaitSocket(p, socket); err != nil {
-		p.stop(context.Background())
+	p, err := startProcess(cmd)
+	if err != nil {
+		closeOutput()
 		return nil, err
 	}
+	p.closeOutput = closeOutput
+	outputStarted()
+	stop := func(ctx context.Context) {
+		if left := p.stop(ctx); len(left) > 0 {
+			reportLeftovers(p.cmd.Path, left)
+		}
+	}
+	if err := awaitSocket(p, socket); err != nil {
+		stop(context.Background())
+		return nil, err
+	}
+	srv := &servingProcess{p: p, socket: socket}
+	srv.find()
 	return &ServerInstance{
 		Dial: dialUnix(socket),
 		Stop: func(ctx context.Context) error {
-			p.stop(ctx)
+			stop(ctx)
 			return nil
 		},
-		Alive: func() error {
-			if done, how := p.exited(); done {
-				return fmt.Errorf("%w: %s", ErrProxyExited, how)
-			}
-			return nil
-		},
-		PID: func() int { return p.cmd.Process.Pid },
+		Alive: srv.alive,
+		PID:   srv.pid,
 	}, nil
 }
 
-// awaitSocket polls until socket accepts a connection, the process exits,
-// or StartTimeout passes.
+// reportLeftovers tells that a target's processes outlived the process the
+// suite started (a daemon, or a wrapper's child left running). No
+// requirement forbids a proxy to daemonise, so it fails no spec; the suite
+// killed and reaped them, and the spec's report says so.
+func reportLeftovers(path string, left []string) {
+	msg := fmt.Sprintf("%s left %d process(es) running after it ended, killed by the suite: %s", path, len(left), strings.Join(left, "; "))
+	fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: %s\n", msg)
+	ginkgo.AddReportEntry("wirecert: leftover processes", msg)
+}
+
+// servingProcess is the process that really serves a command target's
+// socket: the listener's holder, found through wrappers and daemons.
+type servingProcess struct {
+	p      *process
+	socket string
+	mu     sync.Mutex
+	found  int // 0 until found
+}
+
+// find looks for the serving process and keeps it; it is tried again on
+// each pid until found.
+func (s *servingProcess) find() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.found != 0 {
+		return s.found
+	}
+	pid, err := serving.Listener(s.socket, DefaultStepTimeout)
+	if err != nil {
+		fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: the process serving %s: %v\n", s.socket, err)
+		return 0
+	}
+	s.p.group.Add(pid) // killed at the end even if it cleared its environment
+	s.found = pid
+	return pid
+}
+
+// pid is the serving process, 0 when none was found (fd and memory
+// checks are then limited).
+func (s *servingProcess) pid() int { return s.find() }
+
+// alive fails once the serving process ended, or the started process when
+// no serving process was found.
+func (s *servingProcess) alive() error {
+	if pid := s.find(); pid != 0 && pid != s.p.cmd.Process.Pid {
+		if !serving.Running(pid) {
+			return fmt.Errorf("%w: its serving process %d ended", ErrProxyExited, pid)
+		}
+		return nil
+	}
+	if done, how := s.p.exited(); done {
+		return fmt.Errorf("%w: %s", ErrProxyExited, how)
+	}
+	return nil
+}
+
+// awaitSocket polls until socket accepts a connection, the target ends,
+// or StartTimeout passes. A started process that exits with 0 while other
+// processes of its target run is a daemon's parent: the wait goes on.
 func awaitSocket(p *process, socket string) error {
 	deadline := time.Now().Add(StartTimeout)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
+	done := p.done
 	for {
 		conn, err := net.DialTimeout("unix", socket, time.Second)
 		if err == nil {
@@ -291,8 +459,17 @@ func awaitSocket(p *process, socket string) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%w: %s on %s after %v: %v", ErrProxyNotReady, p.cmd.Path, socket, StartTimeout, err)
 		}
+		if done == nil {
+			if pids, _ := p.group.Running(); len(pids) == 0 {
+				return fmt.Errorf("%w: %s and every process it started ended before accepting on %s", ErrProxyNotReady, p.cmd.Path, socket)
+			}
+		}
 		select {
-		case <-p.done:
+		case <-done:
+			if pids, _ := p.group.Running(); p.exitedOK() && len(pids) > 0 {
+				done = nil // a daemon's parent: its child goes on
+				continue
+			}
 			_, how := p.exited()
 			return fmt.Errorf("%w: %s ended (%s) before accepting on %s", ErrProxyNotReady, p.cmd.Path, how, socket)
 		case <-tick.C:
@@ -328,6 +505,8 @@ func runCommandShim(ctx context.Context, argv []string, run ShimRun) (int, error
 		stdin.abort()
 		return -1, err
 	}
+	// a shim's leftover children go with it
+	defer func() { _, _ = p.group.Kill(groupKillBound) }()
 	if tty != nil {
 		tty.copyOutput(run.Stdout)
 	}

@@ -197,21 +197,33 @@ func failedSpecs(s report.Summary, id string, level requirement.Level) (failed, 
 }
 
 // requirementOf is the requirement a fault name breaks: the name without a
-// level suffix.
+// level suffix, nor what follows the level (CCP-S-08-must-prealloc, a
+// second fault of that requirement and level).
 func requirementOf(fault string) string {
 	if fault == "none" {
 		return ""
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(fault, "-must"), "-should")
+	id, _ := splitFault(fault)
+	return id
 }
 
 // levelOf is the level a fault name's suffix picks, or "" for any.
 func levelOf(fault string) requirement.Level {
-	switch {
-	case strings.HasSuffix(fault, "-must"):
-		return requirement.Must
-	case strings.HasSuffix(fault, "-should"):
-		return requirement.Should
+	_, level := splitFault(fault)
+	return level
+}
+
+// splitFault splits a fault name into the requirement ID and the level
+// after it: ID, ID-must, ID-should, or either level followed by -WHAT.
+func splitFault(fault string) (string, requirement.Level) {
+	for _, level := range []requirement.Level{requirement.Must, requirement.Should} {
+		suffix := "-" + string(level)
+		if id, ok := strings.CutSuffix(fault, suffix); ok {
+			return id, level
+		}
+		if i := strings.LastIndex(fault, suffix+"-"); i > 0 {
+			return fault[:i], level
+		}
 	}
-	return ""
+	return fault, ""
 }

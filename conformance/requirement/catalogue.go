@@ -69,4 +69,6 @@ var catalogue = map[string]string{
 	"SPC-C-02": "The client receives with ancillary space for every fd a response may carry and treats MSG_CTRUNC as an error",
 	"SPC-C-03": "The client closes fds it cannot place (unknown type, extra fds, fds on an ErrorResponse)",
 	"SPC-C-04": "The client reports ErrorResponse.Reason",
+	"SPC-C-05": "The client places a SubspaceResponse's fds by position [Conn, PIDFd, User?, PID?]; with too few or too many fds it returns an error, without a panic, and closes every fd it got",
+	"SPC-C-06": "The client never reports a received fd as absent: an fd received as number 0 is moved above 0 or closed with an error, never leaked",
 }

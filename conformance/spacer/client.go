@@ -19,10 +19,11 @@ import (
 )
 
 // ClientSpecs registers the spacer client conformance suite against t:
-// every spec labelled with the requirement (SPC-C-01..04) and level it
+// every spec labelled with the requirement (SPC-C-01..06) and level it
 // checks. Each spec connects the client under test to a fake service of
 // its own (fakespacer, in-process, handing out its own namespaces: no
-// privileges needed), which misbehaves as the spec says.
+// privileges needed; a process of its own for SPC-C-06), which misbehaves
+// as the spec says.
 func ClientSpecs(t ClientTarget) bool {
 	name := "spacer client conformance"
 	if t.Name != "" {
@@ -40,6 +41,8 @@ func ClientSpecs(t ClientTarget) bool {
 		Describe("ancillary room", s.roomSpecs)
 		Describe("fds it cannot place", s.strayFdSpecs)
 		Describe("ErrorResponse", s.reasonSpecs)
+		Describe("SubspaceResponse fds", s.subspaceSpecs)
+		Describe("fd 0", s.fdZeroSpecs)
 	})
 }
 

@@ -154,7 +154,9 @@ var _ = Describe("teeth of the spacer suites", Label("teeth"), func() {
 		Entry(nil, "service", "leak-fd", "SPC-S-08/must"),
 		Entry(nil, "service", "fds-in-body", "SPC-S-09/must"),
 		Entry(nil, "client", "no-type-defs", "SPC-C-01/must"),
-		Entry(nil, "client", "small-room", "SPC-C-02/must"),
+		// ignoring MSG_CTRUNC, it takes the 5 fds of a SubspaceResponse
+		// with one too many, cut to the 4 it has room for, for a right one
+		Entry(nil, "client", "small-room", "SPC-C-02/must", "SPC-C-05/must"),
 		Entry(nil, "client", "keep-stray-fds", "SPC-C-03/must"),
 		Entry(nil, "client", "drop-reason", "SPC-C-04/must"),
 		Entry(nil, "client", "accept-bad-subspace", "SPC-C-05/must"),

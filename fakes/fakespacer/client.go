@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"net"
 	"time"
 
@@ -30,6 +31,13 @@ const (
 	// DropReason reports a failed request without the service's reason
 	// (SPC-C-04).
 	DropReason ClientBreak = "drop-reason"
+	// AcceptBadSubspace places a SubspaceResponse's fds however many
+	// came, without an error (SPC-C-05).
+	AcceptBadSubspace ClientBreak = "accept-bad-subspace"
+	// ZeroFdAbsent leaves a received fd where it arrived, so that one
+	// received as 0 is taken for absent and left open: the real spacer's
+	// defect (SPC-C-06).
+	ZeroFdAbsent ClientBreak = "zero-fd-absent"
 )
 
 // ClientBreakRequirement maps each client break to the requirement it
@@ -40,6 +48,9 @@ var ClientBreakRequirement = map[ClientBreak]string{
 	SmallRoom:    "SPC-C-02",
 	KeepStrayFds: "SPC-C-03",
 	DropReason:   "SPC-C-04",
+
+	AcceptBadSubspace: "SPC-C-05",
+	ZeroFdAbsent:      "SPC-C-06",
 }
 
 // clientRoom is the fds a Client has ancillary room for: more than any
@@ -55,7 +66,30 @@ var (
 	ErrTruncated          = errors.New("response fds truncated (MSG_CTRUNC)")
 	ErrFailed             = errors.New("request failed")
 	ErrUnknownClientBreak = errors.New("unknown client break")
+	ErrFdCount            = errors.New("wrong number of fds")
+	ErrLowFd              = errors.New("received fd below 3 not movable")
 )
+
+// moveLowFds moves every fd below 3 in fds (the kernel gives the lowest
+// free numbers, 0 among them where it was free) above 2, in place, so that
+// none is taken for absent. One that cannot be moved is closed, its place
+// set to -1, and reported.
+func moveLowFds(fds []int) error {
+	var err error
+	for i, fd := range fds {
+		if fd >= 3 {
+			continue
+		}
+		moved, dupErr := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+		_ = unix.Close(fd)
+		fds[i] = moved
+		if dupErr != nil {
+			fds[i] = -1
+			err = fmt.Errorf("%w: fd %d: %w", ErrLowFd, fd, dupErr)
+		}
+	}
+	return err
+}
 
 // Client is a spacer client that breaks at most one client requirement.
 type Client struct {
@@ -71,7 +105,7 @@ type Client struct {
 func NewClient(uc *net.UnixConn, b ClientBreak, timeout time.Duration) (*Client, error) {
 	if _, ok := ClientBreakRequirement[b]; !ok {
 		uc.Close()
-		return nil, fmt.Errorf("%w: break is %q, allowed none, no-type-defs, small-room, keep-stray-fds, drop-reason", ErrUnknownClientBreak, b)
+		return nil, fmt.Errorf("%w: break is %q, allowed none, no-type-defs, small-room, keep-stray-fds, drop-reason, accept-bad-subspace, zero-fd-absent", ErrUnknownClientBreak, b)
 	}
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -112,6 +146,15 @@ func (c *Client) Do(ctx context.Context, req api.Request) (api.Response, error) 
 		got.Close()
 		return nil, ErrTruncated
 	}
+	if c.brk != ZeroFdAbsent {
+		if err := moveLowFds(got.Fds); err != nil {
+			got.Close()
+			return nil, err
+		}
+	}
+	if e, ok := got.Response.(api.FdsEncoder); ok {
+		_ = e.EncodeFds() // the body's numbers are the sender's, not ours
+	}
 	switch resp := got.Response.(type) {
 	case *api.RoomsResponse:
 		if c.brk == KeepStrayFds {
@@ -121,6 +164,13 @@ func (c *Client) Do(ctx context.Context, req api.Request) (api.Response, error) 
 		}
 		return resp, nil
 	case *api.SubspaceResponse:
+		if sreq, ok := req.(*api.SubspaceRequest); ok && c.brk != AcceptBadSubspace {
+			if want := 2 + bits.OnesCount64(sreq.Spaces&api.SubspaceSpaces); len(got.Fds) != want {
+				n := len(got.Fds)
+				got.Close()
+				return nil, fmt.Errorf("%w: SubspaceResponse fds is %d, allowed %d", ErrFdCount, n, want)
+			}
+		}
 		resp.DecodeFds(got.Fds)
 		return resp, nil
 	case *api.ErrorResponse:

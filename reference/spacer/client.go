@@ -2,6 +2,7 @@ package spacer
 
 import (
 	"fmt"
+	"math/bits"
 	"net"
 	"os"
 	"sync"
@@ -68,14 +69,43 @@ func (c *Client) Close() error { return c.conn.Close() }
 func (c *Client) UnixConn() *net.UnixConn { return c.conn.UnixConn() }
 
 // Do sends req and returns whatever response comes back, ErrorResponse
-// included, as a value: for callers that judge responses themselves.
+// included, as a value: for callers that judge responses themselves. A
+// SubspaceResponse to a SubspaceRequest is placed by position and must
+// bring exactly the fds the request implies (ErrFdCount), each of its
+// kind (ErrMissingFd); otherwise every fd it brought is closed.
 func (c *Client) Do(req api.Request) (api.Response, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.conn.SendRequest(req); err != nil {
 		return nil, err
 	}
-	return c.conn.ReceiveResponse()
+	resp, fds, err := c.conn.ReceiveResponseFds()
+	if err != nil {
+		return nil, err
+	}
+	sreq, isSub := req.(*api.SubspaceRequest)
+	sub, subResp := resp.(*api.SubspaceResponse)
+	if !isSub || !subResp {
+		wire.PlaceFds(resp, fds)
+		return resp, nil
+	}
+	// by position [Conn, PIDFd, User?, PID?]: only with as many fds as
+	// the request implies does each stand where it belongs
+	spaces := sreq.Spaces & api.SubspaceSpaces
+	if want := 2 + bits.OnesCount64(spaces); len(fds) != want {
+		for _, fd := range fds {
+			_ = unix.Close(fd)
+		}
+		return nil, &ResponseError{Field: "SubspaceResponse fds", Seen: fmt.Sprint(len(fds)),
+			Allowed: fmt.Sprintf("%d: Conn, PIDFd and one per namespace of SubspaceRequest{Spaces: %s}", want, api.SpacesString(sreq.Spaces)),
+			Err:     ErrFdCount}
+	}
+	sub.DecodeFds(fds)
+	if err := checkSubspace(sub, spaces); err != nil {
+		_ = sub.Close()
+		return nil, err
+	}
+	return sub, nil
 }
 
 // Rooms requests new namespaces of the types in spaces. It returns the
@@ -119,17 +149,22 @@ func (c *Client) Subspace(spaces uint64) (*api.SubspaceResponse, error) {
 	if !ok {
 		return nil, unexpected(resp, "*api.SubspaceResponse")
 	}
-	err = checkFds("SubspaceResponse", spaces|always, []namedFd{
+	if err := checkSubspace(sub, spaces); err != nil {
+		_ = sub.Close()
+		return nil, err
+	}
+	return sub, nil
+}
+
+// checkSubspace checks that sub holds Conn, PIDFd and exactly the
+// namespace fds of spaces.
+func checkSubspace(sub *api.SubspaceResponse, spaces uint64) error {
+	return checkFds("SubspaceResponse", spaces|always, []namedFd{
 		{always, "Conn", sub.Conn},
 		{always, "PIDFd", sub.PIDFd},
 		{unix.CLONE_NEWUSER, "User", sub.User},
 		{unix.CLONE_NEWPID, "PID", sub.PID},
 	})
-	if err != nil {
-		_ = sub.Close()
-		return nil, err
-	}
-	return sub, nil
 }
 
 // always marks the fds every SubspaceResponse carries; no CLONE_NEW* bit.

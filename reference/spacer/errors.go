@@ -14,6 +14,9 @@ var (
 	ErrMissingFd = errors.New("missing fd")
 	// ErrUnrequestedFd: an fd arrived for something not requested.
 	ErrUnrequestedFd = errors.New("unrequested fd")
+	// ErrFdCount: a SubspaceResponse with fewer or more fds than its
+	// request implies; they were closed.
+	ErrFdCount = errors.New("wrong number of fds")
 	// ErrServiceStart: the service or sub-service process did not come up.
 	ErrServiceStart = errors.New("cannot start service")
 )

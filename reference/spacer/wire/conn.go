@@ -115,20 +115,44 @@ func (c *Conn) ReceiveRequest() (api.Request, error) {
 // ReceiveResponse receives one Response and hands the fds that came with it
 // to its DecodeFds; a response that carries no fds gets them closed.
 func (c *Conn) ReceiveResponse() (api.Response, error) {
-	var resp api.Response
-	fds, err := c.receive(&resp)
+	resp, fds, err := c.ReceiveResponseFds()
 	if err != nil {
 		return nil, err
 	}
-	if d, ok := resp.(api.FdsDecoder); ok {
-		d.DecodeFds(fds)
-	} else {
-		closeAll(fds)
+	PlaceFds(resp, fds)
+	return resp, nil
+}
+
+// ReceiveResponseFds receives one Response and returns the fds that came
+// with it unplaced, in arrival order, every one above 2, for a caller
+// that judges them before placing them (PlaceFds). Fd fields the sender
+// left non-zero in the gob body are zeroed: a number there names an fd of
+// the sender's process, and DecodeFds would take it for a field already
+// holding one. On error no fd is left open.
+func (c *Conn) ReceiveResponseFds() (api.Response, []int, error) {
+	var resp api.Response
+	fds, err := c.receive(&resp)
+	if err != nil {
+		return nil, nil, err
 	}
 	if resp == nil {
-		return nil, &MessageError{Field: "response", Seen: "nil", Allowed: "a registered api.Response", Err: ErrUndecodable}
+		closeAll(fds)
+		return nil, nil, &MessageError{Field: "response", Seen: "nil", Allowed: "a registered api.Response", Err: ErrUndecodable}
 	}
-	return resp, nil
+	if e, ok := resp.(api.FdsEncoder); ok {
+		_ = e.EncodeFds() // zeroes the fields; the numbers are not ours
+	}
+	return resp, fds, nil
+}
+
+// PlaceFds hands fds to resp's DecodeFds, or closes them when resp
+// carries none.
+func PlaceFds(resp api.Response, fds []int) {
+	if d, ok := resp.(api.FdsDecoder); ok {
+		d.DecodeFds(fds)
+		return
+	}
+	closeAll(fds)
 }
 
 func (c *Conn) send(v any, fds []int) error {
@@ -214,10 +238,12 @@ func (c *Conn) recvmsg() (fds []int, err error) {
 		return nil, err
 	}
 	n, oobn, flags, _, err := c.uc.ReadMsgUnix(c.buf, c.oob)
-	fds = parseRights(c.oob[:oobn]) // owned even when something else failed
+	fds, lowErr := parseRights(c.oob[:oobn]) // owned even when something else failed
 	switch {
 	case err != nil:
 		return fds, err
+	case lowErr != nil:
+		return fds, lowErr
 	case flags&unix.MSG_CTRUNC != 0:
 		return fds, &MessageError{Field: "ancillary data", Seen: "MSG_CTRUNC", Allowed: fmt.Sprintf("at most %d fds", MaxFds), Err: ErrControlTruncated}
 	case n == 0:
@@ -267,14 +293,18 @@ func gobUint(b []byte) (uint64, int) {
 	return v, 1 + n
 }
 
-// parseRights returns every fd in SCM_RIGHTS messages. An fd below 3 is
-// moved up, since 0 means "absent" in responses and 1, 2 are stdio.
-func parseRights(oob []byte) []int {
+// parseRights returns every fd in SCM_RIGHTS messages. An fd below 3
+// (the kernel gives the lowest free numbers, so 0, 1 and 2 where they
+// were free) is moved up, since 0 means "absent" in responses and 1, 2
+// are stdio; one that cannot be moved is closed and reported as
+// ErrLowFd, never handed on.
+func parseRights(oob []byte) ([]int, error) {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	var fds []int
+	var lowErr error
 	for i := range msgs {
 		rights, err := unix.ParseUnixRights(&msgs[i])
 		if err != nil {
@@ -282,15 +312,18 @@ func parseRights(oob []byte) []int {
 		}
 		for _, fd := range rights {
 			if fd < 3 {
-				if moved, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3); err == nil {
-					_ = unix.Close(fd)
-					fd = moved
+				moved, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+				_ = unix.Close(fd)
+				if err != nil {
+					lowErr = &MessageError{Field: "received fd", Seen: fmt.Sprintf("fd %d, not movable above 2: %v", fd, err), Allowed: "an fd above 2", Err: ErrLowFd}
+					continue
 				}
+				fd = moved
 			}
 			fds = append(fds, fd)
 		}
 	}
-	return fds
+	return fds, lowErr
 }
 
 func closeAll(fds []int) {

@@ -19,6 +19,9 @@ var (
 	ErrUndecodable = errors.New("undecodable message")
 	// ErrUnexpectedFds: fds arrived with a message that carries none.
 	ErrUnexpectedFds = errors.New("unexpected fds")
+	// ErrLowFd: an fd arrived as 0, 1 or 2 and could not be moved above
+	// 2; it was closed.
+	ErrLowFd = errors.New("received fd below 3")
 	// ErrEncode: gob could not encode the value.
 	ErrEncode = errors.New("cannot encode message")
 	// ErrShortWrite: sendmsg took only part of the message.
