@@ -4,12 +4,22 @@
 //
 // A spec cites its requirement with labels (an ID such as CCP-S-05 and a
 // level, must or should; see package requirement). Summarize groups a
-// Ginkgo types.Report by those labels; a requirement fails when one of its
-// selected must-level specs fails, and a should-level failure is reported as
-// "failed (should)" without failing the run unless Options.Strict is set.
-// Summary.ExitCode is 0 exactly when no selected spec that counts failed and
-// the suite itself did not fail (a failed setup node, an interrupt, a suite
-// timeout).
+// Ginkgo types.Report by those labels and gives each spec an Outcome
+// (passed, passed (limited), failed, blocked, not applicable, skipped,
+// interrupted) and each requirement a Verdict (the same, and failed
+// (should)); the rules are on Verdict. A requirement fails when one of its
+// selected must-level specs fails; a should-level failure is "failed
+// (should)" without failing the run unless Options.Strict is set. A spec
+// blocked by another requirement (requirement.Precondition) is neither a
+// pass nor a failure of its own.
+//
+// The run's Result and Summary.ExitCode: FAIL (1) when a requirement or the
+// suite itself failed (a setup node, nothing selected); else INTERRUPTED
+// (4) when the run was cut short (Ctrl-C, the suite timeout), not a verdict
+// on the target; else INCOMPLETE (3) when a selected must-level
+// requirement was left unchecked (blocked, skipped, not applicable), never
+// a pass; else PASS (0). A dry run is DRY RUN (0): nothing ran, nothing
+// counts as passed.
 //
 // The same summary is printed as a console table (Summary.WriteConsole),
 // written as JSON (Summary.WriteJSON), and the Ginkgo report as JUnit
