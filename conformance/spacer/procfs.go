@@ -12,8 +12,10 @@ import (
 
 // fdTargets returns what every fd of process pid refers to, as its
 // /proc/PID/fd link says ("net:[4026532...]", "socket:[123]", ...),
-// counted.
+// counted. For a started service's pid it is the serving process's (not a
+// wrapper's).
 func fdTargets(pid int) (map[string]int, error) {
+	pid = servingPID(pid)
 	dir := fmt.Sprintf("/proc/%d/fd", pid)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -49,8 +51,10 @@ func describeFds(fds []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// children returns the PIDs of process pid's children (zombies included).
+// children returns the PIDs of process pid's children (zombies included);
+// for a started service's pid, the serving process's children.
 func children(pid int) ([]int, error) {
+	pid = servingPID(pid)
 	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	if err != nil {
 		return nil, err
@@ -120,3 +124,11 @@ func nsPath(pid int, flag uint64) string {
 }
 
 func isRoot() bool { return os.Geteuid() == 0 }
+
+// samePidNamespace says whether processes a and b are in one PID namespace
+// (as far as this process may look: unknown counts as the same).
+func samePidNamespace(a, b int) bool {
+	na, errA := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", a))
+	nb, errB := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", b))
+	return errA != nil || errB != nil || na == nb
+}

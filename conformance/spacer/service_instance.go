@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,8 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/sys/unix"
 
+	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/conformance/serving"
 	"github.com/wirecert/wirecert/fakes/fakespacer"
 )
 
@@ -58,6 +61,14 @@ type instance struct {
 	pidfd  int
 	stderr *os.File
 	killed atomic.Bool // by stop: no crash
+	// group is every process the service started (a wrapper's child, a
+	// sub-service), killed and reaped when the spec ends; peerInode is the
+	// service's end of the socketpair, whose holder is the serving process.
+	group     *serving.Group
+	peerInode uint64
+	servingMu sync.Mutex
+	servingAt int  // the serving process once found, 0 before
+	limitedOn bool // the spec was marked limited: none found
 
 	stopOnce sync.Once
 	// hurry is closed when the spec's time is up: stop's waits end at once.
@@ -129,11 +140,24 @@ func (i *instance) startProcess(theirs *os.File) {
 	// when its sub-services let go of the pipe
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, PidFD: &i.pidfd}
+	if err := serving.EnableSubreaper(); err != nil {
+		fmt.Fprintf(GinkgoWriter, "wirecert: %v\n", err) // orphans then go to init
+	}
+	i.group = serving.NewGroup()
+	cmd.Env = append(cmd.Environ(), i.group.Env())
+	ino, err := serving.Inode(int(theirs.Fd()))
+	if err != nil {
+		stderr.Close()
+		Fail(fmt.Sprintf("the service end of the socketpair: %v", err))
+	}
+	i.peerInode = ino
 	if err := cmd.Start(); err != nil {
 		stderr.Close()
 		Fail(fmt.Sprintf("starting the service under test %q: %v", cmd.Path, err))
 	}
 	i.cmd, i.pid = cmd, cmd.Process.Pid
+	i.group.Started(i.pid)
+	register(i)
 	go func() {
 		defer close(i.done)
 		i.endErr = cmd.Wait()
@@ -240,12 +264,73 @@ func (i *instance) doStop() {
 		i.awaitEnd() // a Serve that does not return is left behind
 	}
 	if !i.form.inProcess {
-		// sub-services a spec left behind are in the group too
+		// sub-services a spec left behind are in the group too, and any
+		// process of the service that left it (a daemon, a setsid child)
 		_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
+		if left, err := i.group.Kill(groupKillBound); err != nil {
+			fmt.Fprintf(GinkgoWriter, "wirecert: %v: %v\n", err, left)
+		}
+		unregister(i)
 		unix.Close(i.pidfd)
 		if _, err := i.stderr.Seek(0, io.SeekStart); err == nil {
 			_, _ = io.Copy(GinkgoWriter, i.stderr)
 		}
 		i.stderr.Close()
 	}
+}
+
+// groupKillBound bounds killing and reaping the service's processes after
+// SIGKILL, which they cannot ignore.
+const groupKillBound = 2 * time.Second
+
+// serving returns the process that serves the spec: the holder of the
+// service's end of the socketpair deepest in the process tree, in the
+// started process's PID namespace (a wrapper such as sh -c holds the
+// inherited fd too; a sub-service in a PID namespace of its own is not the
+// service). It is looked for until found, then kept while it runs. When
+// none is found (the service ended, or moved its end out of reach) it
+// returns the started process and marks the spec limited once: what that
+// process holds is not necessarily the service's.
+func (i *instance) serving() int {
+	i.servingMu.Lock()
+	defer i.servingMu.Unlock()
+	if i.servingAt != 0 && serving.Running(i.servingAt) {
+		return i.servingAt
+	}
+	holders, err := serving.Holders(i.peerInode)
+	if err == nil {
+		holders = slices.DeleteFunc(holders, func(pid int) bool { return !samePidNamespace(pid, i.pid) })
+		var pid int
+		if pid, err = serving.Deepest(holders); err == nil {
+			i.servingAt = pid
+			i.group.Add(pid)
+			return pid
+		}
+	}
+	// a service that closed its end (as it may) and started no other
+	// process is still the one to look into
+	if others, _ := i.group.Running(); len(others) == 0 {
+		return i.pid
+	}
+	if !i.limitedOn && !i.ended() {
+		i.limitedOn = true
+		requirement.Limited(fmt.Sprintf("no process holding the service's end of its socket (socket:[%d]) was found (%v): the fds and children of the started process %d were inspected instead", i.peerInode, err, i.pid))
+	}
+	return i.pid
+}
+
+// started maps a started service's pid to its instance, so the procfs
+// helpers, given inst.pid, inspect the process that really serves.
+var started sync.Map
+
+func register(i *instance)   { started.Store(i.pid, i) }
+func unregister(i *instance) { started.Delete(i.pid) }
+
+// servingPID is the serving process of the service started as pid, or pid
+// itself for any other process (the in-process form, a sub-service).
+func servingPID(pid int) int {
+	if v, ok := started.Load(pid); ok {
+		return v.(*instance).serving()
+	}
+	return pid
 }

@@ -162,4 +162,31 @@ var _ = Describe("teeth of the spacer suites", Label("teeth"), func() {
 		Entry(nil, "client", "accept-bad-subspace", "SPC-C-05/must"),
 		Entry(nil, "client", "zero-fd-absent", "SPC-C-06/must"),
 	)
+
+	It("fails SPC-S-04 and SPC-S-08 against a service keeping fd copies behind a wrapper (sh -c '... ; true')", func() {
+		if os.Geteuid() != 0 {
+			Skip("needs root: the service specs create namespaces")
+		}
+		wirecert, err := gexec.Build("github.com/wirecert/wirecert/cmd/wirecert")
+		Expect(err).NotTo(HaveOccurred())
+		fake, err := gexec.Build("github.com/wirecert/wirecert/fakes/fakespacer/cmd/fakespacer")
+		Expect(err).NotTo(HaveOccurred())
+		report := filepath.Join(GinkgoT().TempDir(), "wrapped.json")
+		out, _ := exec.Command(wirecert, "run", "--suite", "spacer-service", "--require", "SPC-S-04,SPC-S-08",
+			"--command", "sh -c '"+fake+" --break keep-fds; true'", "--json", report).CombinedOutput()
+		b, err := os.ReadFile(report)
+		Expect(err).NotTo(HaveOccurred(), "the run's report; output:\n%s", out)
+		var summary struct {
+			Specs []struct{ ID, Level, Outcome string }
+		}
+		Expect(json.Unmarshal(b, &summary)).To(Succeed())
+		failed := map[string]int{}
+		for _, spec := range summary.Specs {
+			if spec.Outcome == "failed" {
+				failed[spec.ID+"/"+spec.Level]++
+			}
+		}
+		Expect(failed).To(HaveKey("SPC-S-04/must"), "the wrapped keep-fds service fails SPC-S-04; output:\n%s", out)
+		Expect(failed).To(HaveKey("SPC-S-08/must"), "the wrapped keep-fds service fails SPC-S-08; output:\n%s", out)
+	})
 })
