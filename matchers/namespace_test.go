@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"syscall"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -16,25 +15,20 @@ import (
 	. "github.com/wirecert/wirecert/matchers"
 )
 
-// newNetNamespace returns an fd of a new network namespace, made on a
-// throw-away OS thread.
+// newNetNamespace returns an fd of a new network namespace, that of a
+// throw-away child process: unshare on a locked thread of our own could
+// hit the main thread, whose namespaces /proc/self/ns shows.
 func newNetNamespace() int {
 	GinkgoHelper()
-	fds := make(chan int, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread goes with the goroutine
-		if unix.Unshare(unix.CLONE_NEWNET) != nil {
-			fds <- -1
-			return
-		}
-		fd, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			fd = -1
-		}
-		fds <- fd
+	cmd := exec.Command("sleep", "60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNET}
+	Expect(cmd.Start()).To(Succeed(), "a process in a new net namespace")
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 	}()
-	fd := <-fds
-	Expect(fd).To(BeNumerically(">", 0), "new net namespace")
+	fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/net", cmd.Process.Pid), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	Expect(err).NotTo(HaveOccurred(), "new net namespace")
 	return fd
 }
 
