@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/wirecert/wirecert/conformance/requirement"
 	"github.com/wirecert/wirecert/fakes/framepeer"
 	"github.com/wirecert/wirecert/matchers"
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
@@ -52,19 +53,34 @@ func (c *serverConn) sendEachRead(b []byte, chunks ...int) {
 func (c *serverConn) next() api.Frame {
 	GinkgoHelper()
 	f, err := c.peer.ReadFrameStrict(c.step)
+	var he *api.HeaderError
+	if errors.As(err, &he) {
+		// A header no sender may emit is CCP-S-01's failure: in a spec of
+		// another requirement it blocks the spec.
+		requirement.Precondition("CCP-S-01", func() {
+			Expect(err).NotTo(HaveOccurred(), "%s: expected a well-formed frame from the proxy (CCP-S-01: Version 2, HeaderLength 3, zero reserved fields)", c.name)
+		})
+	}
 	Expect(err).NotTo(HaveOccurred(), "%s: expected a well-formed frame from the proxy within %v (CCP-S-01: Version 2, HeaderLength 3, zero reserved fields)", c.name, c.step)
 	expectEmitted(f)
 	return f
 }
 
-// expectEmitted judges a frame the proxy sent: CCP-S-01 (valid header,
-// HeaderLength 3, zero reserved, exact PayloadLength) and CCP-S-02 (E only on
-// responses; an E response carries {"msg": non-empty}).
+// expectEmitted judges a frame the proxy sent: CCP-S-02 (E only on
+// responses), CCP-S-01 (valid header, HeaderLength 3, zero reserved, exact
+// PayloadLength) and CCP-S-12 (an E response carries {"msg": non-empty}).
+// Each is a precondition: in a spec of another requirement, a frame that
+// breaks it blocks the spec instead of failing it.
 func expectEmitted(f api.Frame) {
 	GinkgoHelper()
-	Expect(f).To(matchers.BeValidEmittedFrame(), "CCP-S-01/CCP-S-02: every frame the proxy emits")
+	requirement.Precondition("CCP-S-02", func() {
+		Expect(f.Header.Error && f.Header.Type != api.TypeResponse).To(BeFalse(), "CCP-S-02: E only on responses, but %s", f.Header)
+	})
+	requirement.Precondition("CCP-S-01", func() {
+		Expect(f).To(matchers.BeValidEmittedFrame(), "CCP-S-01: every frame the proxy emits")
+	})
 	if f.Header.Error {
-		expectErrorPayload(f)
+		requirement.Precondition("CCP-S-12", func() { expectErrorPayload(f) })
 	}
 }
 
