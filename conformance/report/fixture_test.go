@@ -49,6 +49,7 @@ var _ = Describe("a suite using Precondition and Limited", Ordered, func() {
 		},
 		Entry(nil, "is blocked by CCP-S-13", report.OutcomeBlocked, "CCP-S-13", ""),
 		Entry(nil, "fails through ginkgo.Fail inside a precondition", report.OutcomeFailed, "", "the precondition of CCP-S-13 ended by ginkgo.Fail"),
+		Entry(nil, "fails its own requirement inside another's precondition", report.OutcomeFailed, "", "the precondition of CCP-S-13 ended by ginkgo.Fail"),
 		Entry(nil, "panics inside a precondition", report.OutcomeFailed, "", "the precondition of CCP-S-13 ended by ginkgo.Fail or a panic"),
 		Entry(nil, "is not applicable inside a precondition", report.OutcomeNotApplicable, "", ""),
 		Entry(nil, "passes limited", report.OutcomeLimited, "", ""),
@@ -56,7 +57,7 @@ var _ = Describe("a suite using Precondition and Limited", Ordered, func() {
 
 	It("judges the requirements", func() {
 		Expect(verdicts(s)).To(Equal(V{
-			"CCP-S-13": report.VerdictPassed, "CCP-S-20": report.VerdictBlocked, "CCP-S-21": report.VerdictFailed,
+			"CCP-S-01": report.VerdictFailed, "CCP-S-13": report.VerdictPassed, "CCP-S-20": report.VerdictBlocked, "CCP-S-21": report.VerdictFailed,
 			"CCP-S-22": report.VerdictFailed, "CCP-S-25": report.VerdictNotApplicable, "CCP-S-39": report.VerdictLimited,
 		}))
 		Expect(byText["fixture is blocked by CCP-S-13"].Message).To(HavePrefix("blocked by CCP-S-13: RegisterVM answered"))

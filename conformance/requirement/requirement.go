@@ -133,7 +133,12 @@ func Precondition(id string, step func()) {
 	ginkgo.GinkgoHelper()
 	mustExist(id)
 	if own, _ := FromLabels(ginkgo.CurrentSpecReport().Labels()); own == id {
-		step()
+		// The spec's own requirement fails the spec, also when the step
+		// runs inside another requirement's precondition: through
+		// ginkgo.Fail, which no Gomega interception catches.
+		if err := gomega.InterceptGomegaFailure(step); err != nil {
+			ginkgo.Fail(err.Error(), 1)
+		}
 		return
 	}
 	if err := intercept(id, step); err != nil {

@@ -28,6 +28,12 @@ var _ = Describe("fixture", func() {
 		requirement.Precondition("CCP-S-13", func() { Fail("ginkgo.Fail, not an assertion") })
 	})
 
+	It("fails its own requirement inside another's precondition", requirement.Labels("CCP-S-01", requirement.Must), func() {
+		requirement.Precondition("CCP-S-13", func() {
+			requirement.Precondition("CCP-S-01", func() { Expect("reserved byte 0x5a").To(BeEmpty(), "a frame the proxy emitted") })
+		})
+	})
+
 	It("panics inside a precondition", requirement.Labels("CCP-S-22", requirement.Must), func() {
 		requirement.Precondition("CCP-S-13", func() { panic("a bug in the spec") })
 	})
