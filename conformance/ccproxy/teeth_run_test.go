@@ -74,13 +74,17 @@ func describeTeeth(ts teethSuite) bool {
 				if name == "none" {
 					continue
 				}
-				var also []string
+				var also, blocked []string
 				for _, r := range results[name].Requirements {
-					if r.Verdict != report.VerdictPassed && r.ID != requirementOf(name) {
+					switch {
+					case r.ID == requirementOf(name) || r.Verdict == report.VerdictPassed || r.Verdict == report.VerdictLimited:
+					case r.Verdict == report.VerdictBlocked:
+						blocked = append(blocked, r.ID)
+					default:
 						also = append(also, r.ID)
 					}
 				}
-				AddReportEntry("matrix", fmt.Sprintf("%s also fails: %v", name, also))
+				AddReportEntry("matrix", fmt.Sprintf("%s also fails: %v; blocks: %v", name, also, blocked))
 				for _, spec := range results[name].Specs {
 					key := spec.ID + " " + faultFree(spec.Text)
 					specs[key] = true
