@@ -93,7 +93,7 @@ func (s *serverSuite) lifecycleSpecs() {
 		Expect(agent.Close()).To(Succeed())
 		if env.target.PerPod {
 			env.expectGone("after UnregisterVM")
-			AddReportEntry("CCP-S-39 limit", "a per-pod proxy exits after UnregisterVM: its fd table ends with it, so it was not compared")
+			requirement.Limited("a per-pod proxy exits after UnregisterVM: its fd table ends with it, so it was not compared")
 			return
 		}
 		env.expectNoLeakedFds(fds)
