@@ -17,6 +17,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/wirecert/wirecert/conformance/requirement"
+
 	"github.com/wirecert/wirecert/conformance/serving"
 	refccproxy "github.com/wirecert/wirecert/reference/ccproxy"
 )
@@ -394,7 +396,7 @@ func startCommandServer(argv []string, dir string) (*ServerInstance, error) {
 func reportLeftovers(path string, left []string) {
 	msg := fmt.Sprintf("%s left %d process(es) running after it ended, killed by the suite: %s", path, len(left), strings.Join(left, "; "))
 	fmt.Fprintf(ginkgo.GinkgoWriter, "wirecert: %s\n", msg)
-	ginkgo.AddReportEntry("wirecert: leftover processes", msg)
+	ginkgo.AddReportEntry(requirement.LeftoverEntry, msg)
 }
 
 // servingProcess is the process that really serves a command target's

@@ -157,6 +157,9 @@ type SpecResult struct {
 	// Note says what else the report knows, e.g. that a precondition
 	// ended by ginkgo.Fail or a panic and so was not attributed.
 	Note string `json:"note,omitempty"`
+	// Leftovers say which processes the target left running after the
+	// process the suite started ended (killed by the suite; no failure).
+	Leftovers []string `json:"leftovers,omitempty"`
 }
 
 // RequirementResult is the verdict on one requirement over its selected
@@ -617,6 +620,7 @@ func (c classifyContext) specResult(sr types.SpecReport) SpecResult {
 		State:           sr.State.String(),
 		DurationSeconds: sr.RunTime.Seconds(),
 		Limits:          entries(sr, requirement.LimitedEntry),
+		Leftovers:       entries(sr, requirement.LeftoverEntry),
 	}
 	res.Outcome, res.Message = c.outcome(sr)
 	switch res.Outcome {

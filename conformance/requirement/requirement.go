@@ -183,6 +183,11 @@ func intercept(id string, step func()) (err error) {
 	return err
 }
 
+// LeftoverEntry names the report entry saying that a target left
+// processes running after the process the suite started ended (a daemon):
+// no requirement forbids it, so it fails nothing, but reports show it.
+const LeftoverEntry = "wirecert: leftover processes"
+
 // Limited marks the running spec's pass as limited: the target's form
 // allowed it to check less than the requirement asks (no PID for a --socket
 // or Dial target, so no fd table to compare), for reason. Reports show
