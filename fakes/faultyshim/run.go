@@ -29,7 +29,12 @@ func Run(ctx context.Context, cfg ccproxy.ShimConfig, fault Fault) (int, error) 
 	if err != nil {
 		return -1, fmt.Errorf("dialing cc-proxy at %q: %w", cfg.ProxyPath, err)
 	}
-	dir, err := os.MkdirTemp("", "faultyshim-")
+	// Beside the proxy's socket, in a directory its owner removes: a shim
+	// killed before its cleanup leaves nothing in the system's temp dir.
+	dir, err := os.MkdirTemp(filepath.Dir(cfg.ProxyPath), "faultyshim-")
+	if err != nil {
+		dir, err = os.MkdirTemp("", "faultyshim-")
+	}
 	if err != nil {
 		_ = proxy.Close()
 		return -1, fmt.Errorf("faultyshim: relay socket dir: %w", err)
