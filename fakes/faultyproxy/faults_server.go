@@ -433,17 +433,24 @@ func init() {
 			}
 			return []api.Frame{f}
 		}})
-	register("CCP-S-34", Fault{Requirement: "CCP-S-34", What: "agent stderr is delivered as stdout",
+	register("CCP-S-34", Fault{Requirement: "CCP-S-34", What: "agent stderr is delivered as stdout, and stdout is cooked like a terminal's (CR LF becomes LF)",
 		OnServerFrame: func(_ *Link, f api.Frame) []byte {
 			if f.Header.Type == api.TypeStream && f.Header.Opcode == api.StreamStderr {
 				f.Header.Opcode = api.StreamStdout
 			}
+			if f.Header.Type == api.TypeStream && f.Header.Opcode == api.StreamStdout {
+				f.Payload = bytes.ReplaceAll(f.Payload, []byte("\r\n"), []byte("\n"))
+				f.Header.PayloadLength = uint32(len(f.Payload))
+			}
 			return raw(f)
 		}})
-	register("CCP-S-35", Fault{Requirement: "CCP-S-35", What: "EOF on the stderr sequence reports the process exited (the real proxy fires on either seq)",
+	register("CCP-S-35", Fault{Requirement: "CCP-S-35", What: "EOF on the stderr sequence reports the process exited (the real proxy fires on either seq), and a lone byte on the stdio sequence is taken for the exit code",
 		OnServerIO: func(_ *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame {
-			if len(f.Data) == 0 && f.Seq >= 4 && f.Seq%2 == 0 {
+			switch {
+			case len(f.Data) == 0 && f.Seq >= 4 && f.Seq%2 == 0:
 				return []hyperstart.IOFrame{f, {Seq: f.Seq - 1}, {Seq: f.Seq - 1, Data: []byte{0}}}
+			case len(f.Data) == 1 && f.Seq >= 3 && f.Seq%2 == 1:
+				return []hyperstart.IOFrame{{Seq: f.Seq}, f} // an EOF first: the byte reads as an exit code
 			}
 			return []hyperstart.IOFrame{f}
 		}})
