@@ -236,6 +236,12 @@ type SpecCounts struct {
 // Summary is the outcome of a run, per requirement and per spec: what the
 // console table shows and the JSON report holds.
 type Summary struct {
+	// SchemaVersion is SchemaVersion: the shape schema/report.schema.json
+	// describes.
+	SchemaVersion string `json:"schemaVersion"`
+	// Wirecert is the build that wrote the report, omitted when unknown.
+	Wirecert Build `json:"wirecert,omitzero"`
+
 	Suite  string `json:"suite"`
 	Target string `json:"target"`
 	Strict bool   `json:"strict"`
@@ -286,6 +292,8 @@ const notRunDry = "not run: dry run"
 // that were selected but skipped count as skipped.
 func Summarize(r types.Report, opts Options) Summary {
 	s := Summary{
+		SchemaVersion:   SchemaVersion,
+		Wirecert:        wirecertBuild(),
 		Suite:           opts.Suite,
 		Target:          opts.Target,
 		Strict:          opts.Strict,
