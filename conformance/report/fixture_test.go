@@ -21,6 +21,7 @@ import (
 var _ = Describe("a suite using Precondition and Limited", Ordered, func() {
 	var byText map[string]report.SpecResult
 	var s report.Summary
+	var raw []byte // the report file as written
 
 	BeforeAll(func(_ SpecContext) {
 		bin := Successful(gexec.CompileTest("github.com/wirecert/wirecert/conformance/report/testdata/preconditions"))
@@ -28,7 +29,8 @@ var _ = Describe("a suite using Precondition and Limited", Ordered, func() {
 		jsonFile := filepath.Join(GinkgoT().TempDir(), "fixture.json")
 		session := Successful(gexec.Start(exec.Command(bin, "-json", jsonFile), GinkgoWriter, GinkgoWriter))
 		Eventually(session).WithTimeout(time.Minute).Should(gexec.Exit(1), "a spec failed through ginkgo.Fail")
-		Expect(json.Unmarshal(Successful(os.ReadFile(jsonFile)), &s)).To(Succeed())
+		raw = Successful(os.ReadFile(jsonFile))
+		Expect(json.Unmarshal(raw, &s)).To(Succeed())
 		byText = map[string]report.SpecResult{}
 		for _, sp := range s.Specs {
 			byText[sp.Text] = sp
@@ -62,5 +64,10 @@ var _ = Describe("a suite using Precondition and Limited", Ordered, func() {
 		}))
 		Expect(byText["fixture is blocked by CCP-S-13"].Message).To(HavePrefix("blocked by CCP-S-13: RegisterVM answered"))
 		Expect(s.Result).To(Equal(report.ResultFail))
+	})
+
+	It("writes a report the schema accepts", func() {
+		Expect(validateReport(reportSchema(), raw)).To(Succeed())
+		Expect(s.SchemaVersion).To(Equal(report.SchemaVersion))
 	})
 })

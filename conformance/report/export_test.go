@@ -1,0 +1,4 @@
+package report
+
+// BuildOf exposes buildOf to the external test package.
+var BuildOf = buildOf
