@@ -90,6 +90,7 @@ func (s *serverSuite) framingSpecs() {
 
 	s.it("CCP-S-10", requirement.Must, "heavy stdout and stderr to a shim while it sends Signal commands: every frame arrives whole", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
+		p.shim.framing = "CCP-S-10" // a frame written inside another reads as garbage
 		const chunks, signals = 40, 20
 		var stdout, stderr []byte
 		for i := range chunks {
