@@ -27,7 +27,9 @@ func (s *serverSuite) lifecycleSpecs() {
 		// token handed out before.
 		rt := env.dial("new runtime")
 		rt.ok(api.CmdAttachVM, api.AttachVM{ContainerID: p.vmID})
-		env.connectShim(att.Tokens[0])
+		// The token handed out before is still usable: CCP-S-37's own
+		// check, not a precondition.
+		env.dial("shim").ok(api.CmdConnectShim, api.ConnectShim{Token: att.Tokens[0]})
 		rt.ok(api.CmdHyper, hyperPayload("execcmd", att.Tokens, execcmdData(uniqueID("c"), false)))
 		Eventually(commandsOf(p.agent)).WithTimeout(env.step).Should(HaveLen(2), "execcmd of the first process, then of the second")
 		ctl, io := p.agent.Connected()

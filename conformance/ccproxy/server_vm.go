@@ -84,7 +84,7 @@ func (s *serverSuite) vmSpecs() {
 			var reg api.RegisterVMResponse
 			c.okInto(api.CmdRegisterVM, registerVMPayload(id, good, 1), &reg)
 			Expect(reg.IO.Tokens).To(HaveLen(1))
-			env.connectShim(reg.IO.Tokens[0])
+			env.dial("shim").ok(api.CmdConnectShim, api.ConnectShim{Token: reg.IO.Tokens[0]})
 		},
 		s.registerFails("containerId missing", `{"ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, nil),
 		s.registerFails("containerId empty", `{"containerId":"","ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, nil),
@@ -107,7 +107,7 @@ func (s *serverSuite) vmSpecs() {
 		rt.ok(api.CmdAttachVM, api.AttachVM{ContainerID: id})
 		rt.ok(api.CmdHyper, hyperPayload("ping", nil, nil))
 		env.waitCommand(ctx, first, hyperstart.Ping)
-		env.connectShim(io.Tokens[0])
+		env.dial("shim").ok(api.CmdConnectShim, api.ConnectShim{Token: io.Tokens[0]})
 		Expect(second.Commands()).To(BeEmpty(), "the second agent got commands meant for the first VM")
 	})
 
