@@ -388,8 +388,14 @@ func init() {
 			}
 			return raw(f)
 		}})
-	register("CCP-S-30", Fault{Requirement: "CCP-S-30", What: "signals are mapped wrong: killcontainer carries allProcesses true, winsize rows and columns swapped, an execcmd process's signal becomes killcontainer",
+	register("CCP-S-30", Fault{Requirement: "CCP-S-30", What: "signals are mapped wrong: killcontainer carries allProcesses true, winsize rows and columns swapped, an execcmd process's signal becomes killcontainer, the agent's ERROR to a signal is answered as a success",
 		OnClientFrame: signalExecAsContainer(),
+		OnServerFrame: func(_ *Link, f api.Frame) []byte {
+			if isResponse(f, api.CmdSignal, true) && bytes.Contains(f.Payload, []byte("answered ERROR")) {
+				return success(api.CmdSignal, nil)
+			}
+			return raw(f)
+		},
 		OnAgentCtl: func(_ *VMLink, f hyperstart.CtlFrame) []hyperstart.CtlFrame {
 			if f.Code == hyperstart.KillContainer {
 				var k hyperstart.KillCommand
