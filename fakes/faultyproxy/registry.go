@@ -2,7 +2,8 @@ package faultyproxy
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -31,11 +32,4 @@ func Lookup(name string) (Fault, error) {
 }
 
 // Names lists every fault name, sorted.
-func Names() []string {
-	names := make([]string, 0, len(faults))
-	for n := range faults {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return slices.Sorted(maps.Keys(faults)) }

@@ -3,7 +3,8 @@ package faultyshim
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -36,11 +37,4 @@ func Lookup(name string) (Fault, error) {
 }
 
 // Names lists every fault name, sorted.
-func Names() []string {
-	names := make([]string, 0, len(faults))
-	for n := range faults {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return slices.Sorted(maps.Keys(faults)) }

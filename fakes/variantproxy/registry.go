@@ -3,7 +3,8 @@ package variantproxy
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -33,11 +34,4 @@ func Lookup(name string) (Variant, error) {
 }
 
 // Names lists every variant name, sorted.
-func Names() []string {
-	names := make([]string, 0, len(variants))
-	for n := range variants {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return slices.Sorted(maps.Keys(variants)) }
