@@ -57,20 +57,26 @@ func newServerEnv(t ServerTarget) *serverEnv {
 	if t.Start != nil {
 		proxyDir := filepath.Join(dir, "proxy")
 		Expect(os.Mkdir(proxyDir, 0o700)).To(Succeed())
-		inst, err := t.Start(proxyDir)
-		Expect(err).NotTo(HaveOccurred(), "starting the proxy under test in %s", proxyDir)
-		Expect(inst).NotTo(BeNil(), "ServerTarget.Start returned no instance")
-		Expect(inst.Dial).NotTo(BeNil(), "ServerInstance.Dial is nil")
-		env.inst = inst
-		// The cleanup's context ends when the spec's time is up: Stop
-		// then ends the proxy forcibly instead of outliving the run.
-		DeferCleanup(func(ctx SpecContext) {
-			if inst.Stop != nil {
-				Expect(inst.Stop(ctx)).To(Succeed(), "stopping the proxy under test")
-			}
-		})
+		env.inst = startProxy(t, proxyDir, "the proxy under test")
 	}
 	return env
+}
+
+// startProxy starts one of t's proxies in dir, stopped when the spec ends.
+func startProxy(t ServerTarget, dir, what string) *ServerInstance {
+	GinkgoHelper()
+	inst, err := t.Start(dir)
+	Expect(err).NotTo(HaveOccurred(), "starting %s in %s", what, dir)
+	Expect(inst).NotTo(BeNil(), "ServerTarget.Start returned no instance")
+	Expect(inst.Dial).NotTo(BeNil(), "ServerInstance.Dial is nil")
+	// The cleanup's context ends when the spec's time is up: Stop then
+	// ends the proxy forcibly instead of outliving the run.
+	DeferCleanup(func(ctx SpecContext) {
+		if inst.Stop != nil {
+			Expect(inst.Stop(ctx)).To(Succeed(), "stopping %s", what)
+		}
+	})
+	return inst
 }
 
 // otherProxy is where a spec registers a second VM: the same proxy, but
@@ -82,14 +88,7 @@ func (e *serverEnv) otherProxy() *serverEnv {
 	}
 	dir, err := os.MkdirTemp(e.dir, "proxy")
 	Expect(err).NotTo(HaveOccurred())
-	inst, err := e.target.Start(dir)
-	Expect(err).NotTo(HaveOccurred(), "starting a second per-pod proxy in %s, for a second VM", dir)
-	Expect(inst).NotTo(BeNil(), "ServerTarget.Start returned no instance")
-	DeferCleanup(func(ctx SpecContext) {
-		if inst.Stop != nil {
-			Expect(inst.Stop(ctx)).To(Succeed(), "stopping the second proxy under test")
-		}
-	})
+	inst := startProxy(e.target, dir, "a second per-pod proxy, for a second VM")
 	return &serverEnv{target: e.target, inst: inst, dir: e.dir, step: e.step}
 }
 
