@@ -25,12 +25,15 @@ const (
 type Requirement struct {
 	ID   string
 	Text string
+	// Rationale says why it is required: the defect of a real
+	// implementation it catches, or the peer behaviour it protects.
+	Rationale string
 }
 
 // Lookup returns the requirement with id.
 func Lookup(id string) (Requirement, bool) {
 	text, ok := catalogue[id]
-	return Requirement{ID: id, Text: text}, ok
+	return Requirement{ID: id, Text: text, Rationale: rationales[id]}, ok
 }
 
 // All returns every requirement whose ID starts with prefix, in ID order.
@@ -38,7 +41,7 @@ func All(prefix string) []Requirement {
 	var reqs []Requirement
 	for id, text := range catalogue {
 		if strings.HasPrefix(id, prefix) {
-			reqs = append(reqs, Requirement{ID: id, Text: text})
+			reqs = append(reqs, Requirement{ID: id, Text: text, Rationale: rationales[id]})
 		}
 	}
 	sort.Slice(reqs, func(i, j int) bool { return reqs[i].ID < reqs[j].ID })
