@@ -99,7 +99,7 @@ func (c *RawClient) encode(v any) ([]byte, error) {
 	if err := c.enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("encoding %T: %w", v, err)
 	}
-	return bytes.Clone(c.encBuf.Bytes()), nil
+	return bytes.Clone(wire.ToWire(c.encBuf.Bytes())), nil
 }
 
 // EncodeUnregistered returns a request message of a type the protocol does
@@ -138,7 +138,7 @@ func EncodeWithoutTypeDefs(req api.Request) ([]byte, error) {
 	if err := enc.Encode(&req); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return wire.ToWire(buf.Bytes()), nil
 }
 
 // Garbage returns bytes that are no gob stream at all: a count that claims
@@ -213,6 +213,7 @@ func (c *RawClient) Receive() (*Received, error) {
 			r.Close()
 			return nil, fmt.Errorf("response: %w: %d bytes in one recvmsg", ErrNotGobFramed, len(a.data))
 		}
+		wire.FromWire(a.data)
 		c.pending.Write(a.data)
 	}
 	var resp api.Response

@@ -51,10 +51,10 @@ type RequestArrival struct {
 	Framed bool
 	// Fds is the number of fds that came along (the fake closes them).
 	Fds int
-	// Request is the first request decoded from it, if any; Err the
-	// decoding error.
+	// Request is the first request decoded from it, if any.
 	Request api.Request
-	Err     error
+	// Err is the error decoding it, if any.
+	Err error
 }
 
 // Serve runs a fake service on conn until the client disconnects (or the
@@ -254,6 +254,7 @@ func (s *service) receive() (api.Request, error) {
 			s.observe(arr)
 			return nil, arr.Err
 		}
+		wire.FromWire(data)
 		s.pending.Write(data)
 	}
 	var req api.Request
@@ -308,7 +309,7 @@ func (s *service) send(resps []api.Response, fds []int) error {
 			return fmt.Errorf("encoding %T: %w", resp, err)
 		}
 	}
-	return sendmsg(s.uc, s.cfg.IdleTimeout, s.encBuf.Bytes(), validFds(fds))
+	return sendmsg(s.uc, s.cfg.IdleTimeout, wire.ToWire(s.encBuf.Bytes()), validFds(fds))
 }
 
 func validFds(fds []int) []int {

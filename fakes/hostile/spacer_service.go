@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/reference/spacer/api"
+	"github.com/wirecert/wirecert/reference/spacer/wire"
 )
 
 // spacerMessageSize is the largest spacer message (one recvmsg).
@@ -55,6 +56,7 @@ func ServeSpacer(ctx context.Context, conn *net.UnixConn, cfg Config) error {
 		if err := enc.Encode(&resp); err != nil {
 			return fmt.Errorf("hostile service: encoding the ErrorResponse: %w", err)
 		}
+		wire.ToWire(encoded.Bytes())
 		switch cfg.Mode {
 		case Trickle:
 			err = trickle(ctx, conn, encoded.Bytes(), cfg.Interval, cfg.IdleTimeout)

@@ -126,7 +126,7 @@ func (s *rawSender) encode(req api.Request) []byte {
 	GinkgoHelper()
 	s.buf.Reset()
 	Expect(s.enc.Encode(&req)).To(Succeed())
-	return bytes.Clone(s.buf.Bytes())
+	return bytes.Clone(wire.ToWire(s.buf.Bytes()))
 }
 
 func (s *rawSender) send(b []byte, fds ...int) {

@@ -8,11 +8,12 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/wirecert/wirecert/reference/spacer/api"
+	"github.com/wirecert/wirecert/reference/spacer/wire"
 )
 
 var _ = Describe("gob wire names", func() {
 
-	DescribeTable("puts the protocol's type name on the wire",
+	DescribeTable("puts the protocol's type name on the wire (through package wire)",
 		func(value any, name string) {
 			var buf bytes.Buffer
 			enc := gob.NewEncoder(&buf)
@@ -22,8 +23,10 @@ var _ = Describe("gob wire names", func() {
 			case api.Response:
 				Expect(enc.Encode(&v)).To(Succeed())
 			}
-			// a gob string: its length, then its bytes
-			Expect(buf.Bytes()).To(ContainSubstring(string(append([]byte{byte(len(name))}, name...))))
+			// the local name goes out as the wire's: a gob string, its
+			// length, then its bytes
+			Expect(wire.ToWire(buf.Bytes())).To(ContainSubstring(string(append([]byte{byte(len(name))}, name...))))
+			wire.FromWire(buf.Bytes())
 
 			var back any
 			if _, ok := value.(api.Request); ok {

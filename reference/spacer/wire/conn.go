@@ -171,6 +171,7 @@ func (c *Conn) send(v any, fds []int) error {
 		}
 		return err
 	}
+	ToWire(c.encBuf.Bytes())
 	if n := c.encBuf.Len(); n > MaxMessageSize {
 		c.encErr = &MessageError{Field: "message size", Seen: fmt.Sprintf("%d bytes", n), Allowed: fmt.Sprintf("at most %d", MaxMessageSize), Err: ErrMessageTooLarge}
 		return c.encErr
@@ -254,6 +255,7 @@ func (c *Conn) recvmsg() (fds []int, err error) {
 	if !GobFramed(c.buf[:n]) {
 		return fds, &MessageError{Field: "gob framing", Seen: fmt.Sprintf("%d bytes not made of whole count-prefixed gob messages", n), Allowed: "whole gob messages in one sendmsg", Err: ErrIncompleteMessage}
 	}
+	FromWire(c.buf[:n])
 	c.pending.Write(c.buf[:n])
 	return fds, nil
 }

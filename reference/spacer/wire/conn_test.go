@@ -109,7 +109,7 @@ var _ = Describe("spacer messages", func() {
 		var b bytes.Buffer
 		var req api.Request = &api.RoomsRequest{Spaces: unix.CLONE_NEWNET}
 		Expect(gob.NewEncoder(&b).Encode(&req)).To(Succeed())
-		Successful2R(rawClient.WriteMsgUnix(b.Bytes(), unix.UnixRights(int(r.Fd()), int(w.Fd())), nil))
+		Successful2R(rawClient.WriteMsgUnix(wire.ToWire(b.Bytes()), unix.UnixRights(int(r.Fd()), int(w.Fd())), nil))
 		_, err := service.ReceiveRequest()
 		Expect(err).To(MatchError(wire.ErrUnexpectedFds))
 		Expect(err).To(MatchError(ContainSubstring("request fds is 2, allowed 0")))
@@ -124,7 +124,7 @@ var _ = Describe("spacer messages", func() {
 		for i := range fds {
 			fds[i] = openNs("net")
 		}
-		Successful2R(service.UnixConn().WriteMsgUnix(b.Bytes(), unix.UnixRights(fds...), nil))
+		Successful2R(service.UnixConn().WriteMsgUnix(wire.ToWire(b.Bytes()), unix.UnixRights(fds...), nil))
 		for _, fd := range fds {
 			unix.Close(fd)
 		}
@@ -139,7 +139,7 @@ var _ = Describe("spacer messages", func() {
 		var resp api.Response = &api.ErrorResponse{Reason: "out of space"}
 		Expect(gob.NewEncoder(&b).Encode(&resp)).To(Succeed())
 		fd := openNs("net")
-		Successful2R(service.UnixConn().WriteMsgUnix(b.Bytes(), unix.UnixRights(fd), nil))
+		Successful2R(service.UnixConn().WriteMsgUnix(wire.ToWire(b.Bytes()), unix.UnixRights(fd), nil))
 		unix.Close(fd)
 		Expect(client.ReceiveResponse()).To(api.HaveFailedWith("out of space"))
 	})
@@ -159,7 +159,7 @@ var _ = Describe("spacer messages", func() {
 		b.Reset()
 		var req api.Request = &api.RoomsRequest{Spaces: unix.CLONE_NEWUTS}
 		Expect(enc.Encode(&req)).To(Succeed())
-		Successful(rawClient.Write(b.Bytes()))
+		Successful(rawClient.Write(wire.ToWire(b.Bytes())))
 		Expect(service.ReceiveRequest()).To(Equal(&api.RoomsRequest{Spaces: unix.CLONE_NEWUTS}))
 	})
 
