@@ -62,23 +62,40 @@ var ErrNoReport = errors.New("ginkgo ended the run without a report")
 // when the summary's ExitCode is not 0 or a report could not be written:
 // Ginkgo alone would fail on any failed spec, a waived should-level one
 // included. Like ginkgo.RunSpecs it runs once per process.
+//
+// Under `ginkgo -p` each parallel process runs a share of the specs and
+// only the first gets the merged report: that one prints the summary,
+// writes the report files and fails t by the verdicts of every process's
+// specs; the others return an empty Summary (Parallel set) and leave t
+// alone, since their specs are judged there.
 func RunSpecs(t ginkgo.GinkgoTestingT, description string, opts Options, args ...any) (Summary, error) {
 	var (
-		got    types.Report
-		gotOne bool
+		got     types.Report
+		gotOne  bool
+		summary Summary
+		err     error
 	)
 	// The report is taken here and judged after RunSpecs returns, so the
-	// summary comes after Ginkgo's own output.
+	// summary comes after Ginkgo's own output. Not in parallel: the ginkgo
+	// CLI shows a parallel process's output only where a node captured it,
+	// so there the summary is printed inside this node.
 	ginkgo.ReportAfterSuite("wirecert summary", func(r types.Report) {
 		got, gotOne = r, true
+		if r.SuiteConfig.ParallelTotal > 1 {
+			summary, err = AfterSuite(r, opts)
+		}
 	})
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&verdictOnly{}, description, args...)
-	if !gotOne {
+	switch {
+	case !gotOne && ginkgo.GinkgoParallelProcess() != 1:
+		return Summary{Parallel: true}, nil
+	case !gotOne:
 		t.Fail()
 		return Summary{ExitCode: 1}, ErrNoReport
+	case got.SuiteConfig.ParallelTotal <= 1:
+		summary, err = AfterSuite(got, opts)
 	}
-	summary, err := AfterSuite(got, opts)
 	if err != nil {
 		summary.ExitCode = 1
 	}

@@ -133,7 +133,10 @@ func (r Result) Exit() int {
 
 // SpecResult is one selected spec.
 type SpecResult struct {
-	ID    string            `json:"id"`
+	// ID is the requirement the spec cites, or Unlabelled.
+	ID string `json:"id"`
+	// Level is the level the spec checks it at; an unlevelled spec is
+	// must, so it cannot be waived.
 	Level requirement.Level `json:"level"`
 	// Text is the spec's full text (containers and leaf).
 	Text string `json:"text"`
@@ -143,7 +146,8 @@ type SpecResult struct {
 	Outcome Outcome `json:"outcome"`
 	// State is Ginkgo's state: passed, skipped, pending, failed, panicked,
 	// timedout, interrupted, aborted.
-	State           string  `json:"state"`
+	State string `json:"state"`
+	// DurationSeconds is how long the spec ran.
 	DurationSeconds float64 `json:"durationSeconds"`
 	// Message is the failure message, or the reason given to Skip
 	// ("blocked by CCP-S-13: ...", "not applicable: ...").
@@ -165,8 +169,12 @@ type SpecResult struct {
 // RequirementResult is the verdict on one requirement over its selected
 // specs, and the specs counted by outcome.
 type RequirementResult struct {
-	ID     string              `json:"id"`
-	Text   string              `json:"text"`
+	// ID is the requirement's ID, or Unlabelled.
+	ID string `json:"id"`
+	// Text is the requirement's text from the catalogue; empty for
+	// Unlabelled.
+	Text string `json:"text"`
+	// Levels are the levels its selected specs check, must first.
 	Levels []requirement.Level `json:"levels"`
 	// Verdict is one of the Verdict constants; see Verdict for the rules.
 	Verdict Verdict `json:"verdict"`
@@ -178,39 +186,51 @@ type RequirementResult struct {
 	// left unchecked ("blocked by CCP-S-13", "skipped: needs root"): it
 	// makes the run INCOMPLETE.
 	Unchecked string `json:"unchecked,omitempty"`
-	// Passed counts passed specs, limited ones included; Limited counts
-	// those limited.
-	Passed  int `json:"passed"`
+	// Passed counts passed specs, limited ones included.
+	Passed int `json:"passed"`
+	// Limited counts the passed specs that were limited.
 	Limited int `json:"limited"`
-	// Failed counts failed specs at any level; FailedShould counts those
-	// at should level.
-	Failed       int `json:"failed"`
+	// Failed counts failed specs at any level.
+	Failed int `json:"failed"`
+	// FailedShould counts the failed specs at should level.
 	FailedShould int `json:"failedShould"`
-	Blocked      int `json:"blocked"`
-	Skipped      int `json:"skipped"`
+	// Blocked counts specs blocked by another requirement.
+	Blocked int `json:"blocked"`
+	// Skipped counts specs that were selected but did not run.
+	Skipped int `json:"skipped"`
 	// NotApplicable counts specs that cannot apply to the target.
 	NotApplicable int `json:"notApplicable"`
-	Interrupted   int `json:"interrupted"`
+	// Interrupted counts specs cut short or never run by an interrupt.
+	Interrupted int `json:"interrupted"`
 }
 
 // Totals counts requirements by verdict, and specs by outcome.
 type Totals struct {
+	// Requirements counts the requirements with a selected spec.
 	Requirements int `json:"requirements"`
-	// Passed counts requirements passed fully, Limited those passed
-	// limited.
-	Passed       int `json:"passed"`
-	Limited      int `json:"limited"`
-	Failed       int `json:"failed"`
+	// Passed counts requirements passed fully.
+	Passed int `json:"passed"`
+	// Limited counts requirements passed limited.
+	Limited int `json:"limited"`
+	// Failed counts requirements failed at must level (or at should
+	// level with Strict).
+	Failed int `json:"failed"`
+	// FailedShould counts requirements failed at should level only,
+	// without Strict.
 	FailedShould int `json:"failedShould"`
-	Blocked      int `json:"blocked"`
-	Skipped      int `json:"skipped"`
+	// Blocked counts requirements blocked by another one.
+	Blocked int `json:"blocked"`
+	// Skipped counts requirements whose deciding specs were skipped.
+	Skipped int `json:"skipped"`
 	// NotApplicable counts requirements none of whose specs apply.
 	NotApplicable int `json:"notApplicable"`
-	Interrupted   int `json:"interrupted"`
+	// Interrupted counts requirements the interrupt left without a verdict.
+	Interrupted int `json:"interrupted"`
 	// Unchecked counts must-level requirements left unchecked.
 	Unchecked int `json:"unchecked"`
-	// Specs counts the selected specs; SpecOutcomes by outcome.
-	Specs        int        `json:"specs"`
+	// Specs counts the selected specs.
+	Specs int `json:"specs"`
+	// SpecOutcomes counts the selected specs by outcome.
 	SpecOutcomes SpecCounts `json:"specOutcomes"`
 }
 
@@ -218,19 +238,25 @@ type Totals struct {
 // requirement's verdict hides its should-level failures once a must-level
 // spec failed; these counts do not.
 type SpecCounts struct {
-	// Passed counts passes, limited ones included; Limited those limited.
-	Passed  int `json:"passed"`
+	// Passed counts passes, limited ones included.
+	Passed int `json:"passed"`
+	// Limited counts the limited passes.
 	Limited int `json:"limited"`
-	// FailedMust and FailedShould count failed specs by level;
+	// FailedMust counts the failed must-level specs.
+	FailedMust int `json:"failedMust"`
+	// FailedShould counts the failed should-level specs.
+	FailedShould int `json:"failedShould"`
 	// FailedShouldInFailed counts the should-level failures in
 	// requirements that also failed at must level.
-	FailedMust           int `json:"failedMust"`
-	FailedShould         int `json:"failedShould"`
 	FailedShouldInFailed int `json:"failedShouldInFailed"`
-	Blocked              int `json:"blocked"`
-	NotApplicable        int `json:"notApplicable"`
-	Skipped              int `json:"skipped"`
-	Interrupted          int `json:"interrupted"`
+	// Blocked counts specs blocked by another requirement.
+	Blocked int `json:"blocked"`
+	// NotApplicable counts specs that cannot apply to the target.
+	NotApplicable int `json:"notApplicable"`
+	// Skipped counts specs that were selected but did not run.
+	Skipped int `json:"skipped"`
+	// Interrupted counts specs cut short or never run by an interrupt.
+	Interrupted int `json:"interrupted"`
 }
 
 // Summary is the outcome of a run, per requirement and per spec: what the
@@ -242,17 +268,25 @@ type Summary struct {
 	// Wirecert is the build that wrote the report, omitted when unknown.
 	Wirecert Build `json:"wirecert,omitzero"`
 
-	Suite  string `json:"suite"`
+	// Suite names the suite(s) run: Options.Suite, else the Ginkgo suite
+	// description.
+	Suite string `json:"suite"`
+	// Target names what was tested (Options.Target).
 	Target string `json:"target"`
-	Strict bool   `json:"strict"`
+	// Strict says should-level failures failed the run (Options.Strict).
+	Strict bool `json:"strict"`
 	// DryRun is Ginkgo's dry run: specs were listed, not run.
 	DryRun bool `json:"dryRun,omitempty"`
-	// LabelFilter, Focus and Skip are the selection the run used.
-	LabelFilter     string    `json:"labelFilter,omitempty"`
-	Focus           []string  `json:"focus,omitempty"`
-	Skip            []string  `json:"skip,omitempty"`
-	StartTime       time.Time `json:"startTime"`
-	DurationSeconds float64   `json:"durationSeconds"`
+	// LabelFilter is the run's Ginkgo label filter.
+	LabelFilter string `json:"labelFilter,omitempty"`
+	// Focus are the run's focus regular expressions.
+	Focus []string `json:"focus,omitempty"`
+	// Skip are the run's skip regular expressions.
+	Skip []string `json:"skip,omitempty"`
+	// StartTime is when the run started.
+	StartTime time.Time `json:"startTime"`
+	// DurationSeconds is how long the whole run took.
+	DurationSeconds float64 `json:"durationSeconds"`
 	// Result is one of PASS, FAIL, INCOMPLETE, INTERRUPTED, DRY RUN.
 	Result Result `json:"result"`
 	// ExitCode is Result's exit status: 0 PASS or DRY RUN, 1 FAIL,
@@ -263,10 +297,17 @@ type Summary struct {
 	SuiteFailures []string `json:"suiteFailures,omitempty"`
 	// Interruptions say why the run was cut short: "Interrupted by User",
 	// "Suite Timeout Elapsed".
-	Interruptions []string            `json:"interruptions,omitempty"`
-	Totals        Totals              `json:"totals"`
-	Requirements  []RequirementResult `json:"requirements"`
-	Specs         []SpecResult        `json:"specs"`
+	Interruptions []string `json:"interruptions,omitempty"`
+	// Totals counts requirements by verdict and specs by outcome.
+	Totals Totals `json:"totals"`
+	// Parallel is set, and nothing else, in what RunSpecs returns on a
+	// parallel process other than the first (`ginkgo -p`): only the first
+	// gets the merged report and judges every process's specs.
+	Parallel bool `json:"-"`
+	// Requirements are the verdicts, one per requirement, in ID order.
+	Requirements []RequirementResult `json:"requirements"`
+	// Specs are the selected specs, in the order they were reported.
+	Specs []SpecResult `json:"specs"`
 }
 
 // Ginkgo's SpecialSuiteFailureReasons for a run cut short, and for a
