@@ -107,6 +107,19 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		Expect(s.Requirements[0].Verdict).To(Equal(report.VerdictPassed))
 	})
 
+	It("bounds each start of a --command proxy by --start-timeout", func() {
+		dir := GinkgoT().TempDir()
+		jsonFile := filepath.Join(dir, "run.json")
+		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--command", "sh -c 'exec sleep 60' {socket}",
+			"--require", "CCP-S-05", "--start-timeout", "300ms", "--json", jsonFile)
+		Expect(session).To(gexec.Exit(exitFail))
+		s := readSummary(jsonFile)
+		Expect(s.Specs).NotTo(BeEmpty())
+		for _, sp := range s.Specs {
+			Expect(sp.Message).To(ContainSubstring("(start timeout 300ms)"))
+		}
+	})
+
 	It("certifies a running proxy given by --socket", func() {
 		dir := GinkgoT().TempDir()
 		socket := filepath.Join(dir, "p.sock")

@@ -38,14 +38,16 @@ type runFlags struct {
 	strict      bool
 	specTimeout time.Duration
 	stepTimeout time.Duration
-	timeout     time.Duration
-	junit       string
-	json        string
-	verbose     bool
-	noColor     bool
-	inContainer bool
-	perPod      bool
-	dryRun      bool
+	// startTimeout bounds each start of a started proxy
+	startTimeout time.Duration
+	timeout      time.Duration
+	junit        string
+	json         string
+	verbose      bool
+	noColor      bool
+	inContainer  bool
+	perPod       bool
+	dryRun       bool
 }
 
 // newRunFlagSet binds the flags of run (withTarget) or reference. A
@@ -73,6 +75,7 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 		"exit 0, nothing counted as passed)")
 	fs.DurationVar(&f.specTimeout, "spec-timeout", ccproxy.DefaultSpecTimeout, "bound on each spec")
 	fs.DurationVar(&f.stepTimeout, "step-timeout", ccproxy.DefaultStepTimeout, "bound on each wait for the target")
+	fs.DurationVar(&f.startTimeout, "start-timeout", ccproxy.DefaultStartTimeout, "ccproxy-server: bound on each start of a --command proxy, until it accepts on {socket}")
 	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
 	junit, json := "", ""
 	if !withTarget {
@@ -117,12 +120,12 @@ func (f *runFlags) validate() (selection, error) {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"--spec-timeout", f.specTimeout}, {"--step-timeout", f.stepTimeout}, {"--timeout", f.timeout}} {
+	}{{"--spec-timeout", f.specTimeout}, {"--step-timeout", f.stepTimeout}, {"--start-timeout", f.startTimeout}, {"--timeout", f.timeout}} {
 		if d.v <= 0 {
 			return sel, usageErrorf("%s %v: allowed a positive duration such as 30s", d.name, d.v)
 		}
 	}
-	sel.timeouts = timeouts{spec: f.specTimeout, step: f.stepTimeout}
+	sel.timeouts = timeouts{spec: f.specTimeout, step: f.stepTimeout, start: f.startTimeout}
 	ss, err := findSuites(f.suites)
 	if err != nil {
 		return sel, err

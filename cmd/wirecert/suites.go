@@ -43,9 +43,9 @@ type targetFlags struct {
 	timeouts
 }
 
-// timeouts are the per-spec and per-step bounds of a run.
+// timeouts are the per-spec, per-step and per-start bounds of a run.
 type timeouts struct {
-	spec, step time.Duration
+	spec, step, start time.Duration
 }
 
 var suites = []suite{
@@ -72,12 +72,12 @@ var suites = []suite{
 				return registration{}, usageErrorf("--per-pod with --socket %q: a per-pod proxy exits with its VM, so every spec needs a fresh one: allowed --per-pod with --command", f.socket)
 			}
 			t.PerPod = f.perPod
-			t.SpecTimeout, t.StepTimeout = f.spec, f.step
+			t.SpecTimeout, t.StepTimeout, t.StartTimeout = f.spec, f.step, f.start
 			return registration{"ccproxy-server", t.Name, func() { ccproxy.ServerSpecs(t) }}, nil
 		},
 		reference: func(to timeouts) registration {
 			t := ccproxy.ReferenceServer()
-			t.SpecTimeout, t.StepTimeout = to.spec, to.step
+			t.SpecTimeout, t.StepTimeout, t.StartTimeout = to.spec, to.step, to.start
 			return registration{"ccproxy-server", t.Name, func() { ccproxy.ServerSpecs(t) }}
 		},
 	},

@@ -65,8 +65,10 @@ func newServerEnv(t ServerTarget) *serverEnv {
 // startProxy starts one of t's proxies in dir, stopped when the spec ends.
 func startProxy(t ServerTarget, dir, what string) *ServerInstance {
 	GinkgoHelper()
-	inst, err := t.Start(dir)
-	Expect(err).NotTo(HaveOccurred(), "starting %s in %s", what, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), t.startTimeout())
+	inst, err := t.Start(ctx, dir)
+	cancel()
+	Expect(err).NotTo(HaveOccurred(), "starting %s in %s (start timeout %v)", what, dir, t.startTimeout())
 	Expect(inst).NotTo(BeNil(), "ServerTarget.Start returned no instance")
 	Expect(inst.Dial).NotTo(BeNil(), "ServerInstance.Dial is nil")
 	// The cleanup's context ends when the spec's time is up: Stop then

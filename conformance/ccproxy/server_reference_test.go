@@ -25,7 +25,7 @@ func referenceServerTarget() ccproxy.ServerTarget {
 	return ccproxy.ServerTarget{
 		Name:        "reference Server",
 		StepTimeout: 5 * time.Second,
-		Start: func(dir string) (*ccproxy.ServerInstance, error) {
+		Start: func(_ context.Context, dir string) (*ccproxy.ServerInstance, error) {
 			path := filepath.Join(dir, "proxy.sock")
 			srv, err := refproxy.Listen(path, refproxy.Config{ReadyTimeout: 500 * time.Millisecond})
 			if err != nil {

@@ -8,11 +8,14 @@ import (
 	"time"
 )
 
-// DefaultStepTimeout bounds each wait for the target when a target sets
-// none; DefaultSpecTimeout bounds a whole spec.
+// Defaults of a target's bounds: DefaultStepTimeout bounds each wait for
+// the target, DefaultSpecTimeout a whole spec, DefaultStartTimeout each
+// start of a target the suite starts itself (a command's until it accepts
+// on its socket).
 const (
-	DefaultStepTimeout = 5 * time.Second
-	DefaultSpecTimeout = 60 * time.Second
+	DefaultStepTimeout  = 5 * time.Second
+	DefaultSpecTimeout  = 60 * time.Second
+	DefaultStartTimeout = 10 * time.Second
 )
 
 // ServerTarget says how to reach the proxy under test. Set Dial for a proxy
@@ -24,8 +27,13 @@ type ServerTarget struct {
 	// Dial connects to a running proxy.
 	Dial func() (net.Conn, error)
 	// Start starts a proxy whose files live in dir (a fresh temp dir per
-	// spec), e.g. listening on dir/proxy.sock.
-	Start func(dir string) (*ServerInstance, error)
+	// spec), e.g. listening on dir/proxy.sock, and returns once it
+	// accepts. ctx ends when StartTimeout has passed: a Start still
+	// waiting then gives up, stops what it started and fails.
+	Start func(ctx context.Context, dir string) (*ServerInstance, error)
+	// StartTimeout bounds each Start (DefaultStartTimeout): set it above
+	// the time the proxy needs to listen on a loaded machine.
+	StartTimeout time.Duration
 	// PerPod declares a per-pod proxy: it serves one VM and, after
 	// UnregisterVM or when that VM's agent goes, closes its listener,
 	// removes its socket and exits. Specs that need a second VM then start
@@ -121,6 +129,9 @@ func (t ServerTarget) stepTimeout() time.Duration {
 }
 func (t ServerTarget) specTimeout() time.Duration {
 	return orDefault(t.SpecTimeout, DefaultSpecTimeout)
+}
+func (t ServerTarget) startTimeout() time.Duration {
+	return orDefault(t.StartTimeout, DefaultStartTimeout)
 }
 func (t ClientTarget) stepTimeout() time.Duration {
 	return orDefault(t.StepTimeout, DefaultStepTimeout)

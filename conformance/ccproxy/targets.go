@@ -34,13 +34,9 @@ const (
 // ProxySocketName is the socket a started proxy listens on in its dir.
 const ProxySocketName = "proxy.sock"
 
-// Bounds on command targets. StartTimeout is how long a started proxy may
-// take to accept on its socket; StopGrace how long a process gets between
-// SIGTERM and SIGKILL, and its output pipes after it exited.
-const (
-	StartTimeout = 10 * time.Second
-	StopGrace    = 5 * time.Second
-)
+// StopGrace is how long a command target's process gets between SIGTERM
+// and SIGKILL, and its output pipes after it exited.
+const StopGrace = 5 * time.Second
 
 // ReferenceReadyTimeout is the in-process reference proxy's bound on
 // waiting for READY (CCP-S-16): short, so that spec ends quickly.
@@ -63,7 +59,7 @@ func SocketServer(path string) ServerTarget {
 
 // CommandServer targets a proxy started per spec by running argv, whose
 // {socket} placeholders are replaced by dir/proxy.sock. Start returns once
-// the socket accepts (within StartTimeout) or fails with the process's
+// the socket accepts (within the target's StartTimeout) or fails with the process's
 // fate (a started process that exits 0 while a process it started goes
 // on, as a daemon's parent does, is waited past). PID is the process that
 // serves the socket, found through wrappers and daemons (see package
@@ -77,8 +73,8 @@ func CommandServer(argv []string) ServerTarget {
 	argv = append([]string(nil), argv...)
 	return ServerTarget{
 		Name: "command " + strings.Join(argv, " "),
-		Start: func(dir string) (*ServerInstance, error) {
-			return startCommandServer(argv, dir)
+		Start: func(ctx context.Context, dir string) (*ServerInstance, error) {
+			return startCommandServer(ctx, argv, dir)
 		},
 	}
 }
@@ -114,7 +110,7 @@ func CommandShim(argv []string) ClientTarget {
 func ReferenceServer() ServerTarget {
 	return ServerTarget{
 		Name: "reference ccproxy (in-process)",
-		Start: func(dir string) (*ServerInstance, error) {
+		Start: func(_ context.Context, dir string) (*ServerInstance, error) {
 			path := filepath.Join(dir, ProxySocketName)
 			srv, err := refccproxy.Listen(path, refccproxy.Config{ReadyTimeout: ReferenceReadyTimeout})
 			if err != nil {
@@ -349,7 +345,7 @@ func outputTo(cmd *exec.Cmd, w io.Writer) (started func(), closeOutput func(), e
 	return started, closeOutput, nil
 }
 
-func startCommandServer(argv []string, dir string) (*ServerInstance, error) {
+func startCommandServer(ctx context.Context, argv []string, dir string) (*ServerInstance, error) {
 	socket := filepath.Join(dir, ProxySocketName)
 	args, err := expandArgv(argv, map[string]string{SocketPlaceholder: socket})
 	if err != nil {
@@ -372,7 +368,7 @@ func startCommandServer(argv []string, dir string) (*ServerInstance, error) {
 			reportLeftovers(p.cmd.Path, left)
 		}
 	}
-	if err := awaitSocket(p, socket); err != nil {
+	if err := awaitSocket(ctx, p, socket); err != nil {
 		stop(context.Background())
 		return nil, err
 	}
@@ -446,10 +442,10 @@ func (s *servingProcess) alive() error {
 }
 
 // awaitSocket polls until socket accepts a connection, the target ends,
-// or StartTimeout passes. A started process that exits with 0 while other
+// or ctx ends. A started process that exits with 0 while other
 // processes of its target run is a daemon's parent: the wait goes on.
-func awaitSocket(p *process, socket string) error {
-	deadline := time.Now().Add(StartTimeout)
+func awaitSocket(ctx context.Context, p *process, socket string) error {
+	began := time.Now()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	done := p.done
@@ -458,8 +454,8 @@ func awaitSocket(p *process, socket string) error {
 		if err == nil {
 			return conn.Close()
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: %s on %s after %v: %v", ErrProxyNotReady, p.cmd.Path, socket, StartTimeout, err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %s on %s after %v (the start timeout): %v", ErrProxyNotReady, p.cmd.Path, socket, time.Since(began).Round(time.Millisecond), err)
 		}
 		if done == nil {
 			if pids, _ := p.group.Running(); len(pids) == 0 {
@@ -475,6 +471,7 @@ func awaitSocket(p *process, socket string) error {
 			_, how := p.exited()
 			return fmt.Errorf("%w: %s ended (%s) before accepting on %s", ErrProxyNotReady, p.cmd.Path, how, socket)
 		case <-tick.C:
+		case <-ctx.Done():
 		}
 	}
 }

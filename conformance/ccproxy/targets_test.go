@@ -54,7 +54,7 @@ var _ = Describe("targets", func() {
 			dir := GinkgoT().TempDir()
 			t := ccproxy.CommandServer([]string{proxyBin, "--socket", ccproxy.SocketPlaceholder})
 			Expect(t.Name).To(Equal("command " + proxyBin + " --socket {socket}"))
-			inst := Successful(t.Start(dir))
+			inst := Successful(t.Start(context.Background(), dir))
 			Expect(filepath.Join(dir, ccproxy.ProxySocketName)).To(BeAnExistingFile())
 			conn := Successful(inst.Dial())
 			Expect(conn.Close()).To(Succeed())
@@ -70,7 +70,7 @@ var _ = Describe("targets", func() {
 
 		It("reports a proxy that dies as not alive, with how it ended", func() {
 			t := ccproxy.CommandServer([]string{proxyBin, "--socket", ccproxy.SocketPlaceholder})
-			inst := Successful(t.Start(GinkgoT().TempDir()))
+			inst := Successful(t.Start(context.Background(), GinkgoT().TempDir()))
 			DeferCleanup(inst.Stop, context.Background())
 			Expect(syscall.Kill(inst.PID(), syscall.SIGKILL)).To(Succeed())
 			Eventually(inst.Alive).Should(MatchError(ContainSubstring("signal: killed")))
@@ -78,13 +78,28 @@ var _ = Describe("targets", func() {
 
 		It("fails at once when the process exits before accepting, saying how it ended", func() {
 			t := ccproxy.CommandServer([]string{"sh", "-c", "exit 3", ccproxy.SocketPlaceholder})
-			_, err := t.Start(GinkgoT().TempDir())
+			_, err := t.Start(context.Background(), GinkgoT().TempDir())
 			Expect(err).To(MatchError(ccproxy.ErrProxyNotReady))
 			Expect(err).To(MatchError(ContainSubstring("exit status 3")))
 		})
 
+		It("gives up when its context ends before the proxy listens, leaving no process", func(ctx SpecContext) {
+			t := ccproxy.CommandServer([]string{"sh", "-c", "exec sleep 31.37", ccproxy.SocketPlaceholder})
+			start, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+			began := time.Now()
+			_, err := t.Start(start, GinkgoT().TempDir())
+			Expect(err).To(MatchError(ccproxy.ErrProxyNotReady))
+			Expect(err).To(MatchError(ContainSubstring("(the start timeout)")))
+			Expect(time.Since(began)).To(BeNumerically("<", ccproxy.DefaultStartTimeout), "the context's bound, not the default")
+			Expect(os.ReadDir("/proc")).NotTo(ContainElement(WithTransform(func(e os.DirEntry) string {
+				b, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+				return string(b)
+			}, Equal("sleep\x0031.37\x00"))), "the command was killed and reaped")
+		}, SpecTimeout(20*time.Second))
+
 		It("rejects an empty command, naming what is allowed", func() {
-			_, err := ccproxy.CommandServer(nil).Start(GinkgoT().TempDir())
+			_, err := ccproxy.CommandServer(nil).Start(context.Background(), GinkgoT().TempDir())
 			Expect(err).To(MatchError(ccproxy.ErrEmptyCommand))
 			Expect(err).To(MatchError(ContainSubstring("allowed a program and its arguments")))
 		})
@@ -105,7 +120,7 @@ var _ = Describe("targets", func() {
 	Describe("ReferenceServer", func() {
 		It("runs a fresh reference proxy in this process", func() {
 			dir := GinkgoT().TempDir()
-			inst := Successful(ccproxy.ReferenceServer().Start(dir))
+			inst := Successful(ccproxy.ReferenceServer().Start(context.Background(), dir))
 			conn := Successful(inst.Dial())
 			Expect(conn.Close()).To(Succeed())
 			Expect(inst.Alive()).To(Succeed())

@@ -1,6 +1,8 @@
 package ccproxyheader_test
 
 import (
+	"context"
+
 	"github.com/wirecert/wirecert/conformance/ccproxy"
 )
 
@@ -9,7 +11,7 @@ import (
 // command target then.
 var _ = ccproxy.ServerSpecs(ccproxy.ServerTarget{
 	Name: "reference ccproxy binary",
-	Start: func(dir string) (*ccproxy.ServerInstance, error) {
-		return ccproxy.CommandServer([]string{proxyBinary, "--socket", ccproxy.SocketPlaceholder}).Start(dir)
+	Start: func(ctx context.Context, dir string) (*ccproxy.ServerInstance, error) {
+		return ccproxy.CommandServer([]string{proxyBinary, "--socket", ccproxy.SocketPlaceholder}).Start(ctx, dir)
 	},
 })
