@@ -8,14 +8,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 )
 
 // terminal is the pseudo-terminal a command shim gets as its stdin, stdout
 // and stderr in a session with a terminal, as a runtime hands a shim the
 // container's console. It is in raw mode, so bytes pass exactly both ways.
-// The master is only touched through SyscallConn: os.File.Fd would switch
-// it to blocking mode, and a blocked Read could then not be cut short.
+// Its master is pollable, so that a Read or Write on it is cut short by
+// Close or a deadline.
 type terminal struct {
 	master, slave *os.File
 	size          func() (rows, columns int)
@@ -25,40 +26,47 @@ type terminal struct {
 // openTerminal opens a pseudo-terminal pair, the slave in raw mode, sized
 // as size says (nil keeps 0x0).
 func openTerminal(size func() (rows, columns int)) (*terminal, error) {
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	master, slave, err := pty.Open()
 	if err != nil {
 		return nil, fmt.Errorf("opening a terminal: %w", err)
 	}
-	t := &terminal{master: master, size: size}
+	t := &terminal{slave: slave, size: size}
 	fail := func(what string, err error) (*terminal, error) {
-		_ = master.Close()
-		if t.slave != nil {
-			_ = t.slave.Close()
+		_ = slave.Close()
+		if t.master != nil {
+			_ = t.master.Close()
 		}
 		return nil, fmt.Errorf("terminal: %s: %w", what, err)
 	}
-	var n int
-	err = ioctl(master, func(fd int) error {
-		if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-			return err
-		}
-		n, err = unix.IoctlGetInt(fd, unix.TIOCGPTN)
-		return err
-	})
-	if err != nil {
-		return fail("unlock and number", err)
+	if t.master, err = pollable(master); err != nil {
+		return fail("make the master pollable", err)
 	}
-	t.slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		return fail("open slave", err)
-	}
-	if err := ioctl(t.slave, makeRaw); err != nil {
+	// The slave is blocking from here on, as exec makes it anyway.
+	if err := makeRaw(int(slave.Fd())); err != nil {
 		return fail("set raw mode", err)
 	}
 	if _, err := t.resize(); err != nil {
 		return fail("set the size", err)
 	}
 	return t, nil
+}
+
+// pollable gives f's descriptor, duplicated and nonblocking, as a pollable
+// file, and closes f. pty.Open's ioctls called f.Fd, which put f in
+// blocking mode for good: a blocked Read on it could not be cut short. A
+// file made by os.NewFile from a nonblocking descriptor stays pollable,
+// Fd or not, so pty.Setsize can be given the copy.
+func pollable(f *os.File) (*os.File, error) {
+	defer f.Close()
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		_ = unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // makeRaw is cfmakeraw: no translation of input or output, no line
@@ -79,25 +87,23 @@ func makeRaw(fd int) error {
 // resize gives the terminal the size t.size says. When that changed it,
 // the kernel sent SIGWINCH to the terminal's foreground process group (the
 // shim, whose controlling terminal it is), so changed tells the caller
-// whether the shim still needs one.
+// whether the shim still needs one. It sizes through the master, which
+// only the suite holds: Fd on the slave would take the shim's stdin out of
+// any nonblocking mode the shim set.
 func (t *terminal) resize() (changed bool, err error) {
 	if t.size == nil {
 		return false, nil // no size to give: the terminal keeps 0x0
 	}
 	rows, cols := t.size()
-	want := unix.Winsize{Row: uint16(rows), Col: uint16(cols)}
-	err = ioctl(t.master, func(fd int) error {
-		was, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ)
-		if err != nil {
-			return err
-		}
-		changed = *was != want
-		return unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &want)
-	})
+	want := pty.Winsize{Rows: uint16(rows), Cols: uint16(cols)}
+	was, err := pty.GetsizeFull(t.master)
+	if err == nil {
+		err = pty.Setsize(t.master, &want)
+	}
 	if err != nil {
 		return false, fmt.Errorf("setting the terminal's size to %dx%d: %w", rows, cols, err)
 	}
-	return changed, nil
+	return *was != want, nil
 }
 
 // copyOutput copies what the shim writes on the terminal to out, until
@@ -125,19 +131,6 @@ func (t *terminal) close() {
 	if t.copied != nil {
 		<-t.copied
 	}
-}
-
-// ioctl runs op on f's descriptor without taking it out of the poller.
-func ioctl(f *os.File, op func(fd int) error) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var opErr error
-	if err := rc.Control(func(fd uintptr) { opErr = op(int(fd)) }); err != nil {
-		return err
-	}
-	return opErr
 }
 
 // eioAsEOF reads a terminal master, whose end once every slave is closed

@@ -3,18 +3,17 @@ package variantshim_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"os"
 	"syscall"
 	"time"
 
+	"github.com/creack/pty"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gleak"
 	"github.com/thediveo/fdooze"
 	. "github.com/thediveo/success"
-	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/conformance/ccproxy"
 	"github.com/wirecert/wirecert/fakes/fakeproxy"
@@ -108,13 +107,10 @@ func isStream(opcode uint8) func(api.Frame) bool {
 
 // openTerminal opens a pseudo-terminal pair sized rows x cols.
 func openTerminal(rows, cols uint16) (master, slave *os.File) {
-	master = Successful(os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0))
+	master, slave = Successful2R(pty.Open())
 	DeferCleanup(master.Close)
-	Expect(unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0)).To(Succeed())
-	n := Successful(unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN))
-	slave = Successful(os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0))
 	DeferCleanup(slave.Close)
-	Expect(unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols})).To(Succeed())
+	Expect(pty.Setsize(master, &pty.Winsize{Rows: rows, Cols: cols})).To(Succeed())
 	return master, slave
 }
 
