@@ -11,6 +11,7 @@ import (
 // Memory is a process's virtual size and resident set, in bytes, as
 // /proc/PID/status gives them.
 type Memory struct {
+	// VmSize is the virtual size, VmRSS the resident set.
 	VmSize, VmRSS uint64
 }
 

@@ -30,11 +30,12 @@ type Response struct {
 	// above: garbage headers, PayloadLength 0xFFFFFFFF, anything.
 	Raw []byte
 	// Split writes the response in pieces ending at these offsets
-	// (ascending, inside the response); Bytewise writes it a byte at a
-	// time. Gap pauses between the writes so a reader sees each piece alone.
-	Split    []int
+	// (ascending, inside the response).
+	Split []int
+	// Bytewise writes the response a byte at a time.
 	Bytewise bool
-	Gap      time.Duration
+	// Gap pauses between the writes so a reader sees each piece alone.
+	Gap time.Duration
 	// After are frames sent right after the response, one write each.
 	After []api.Frame
 }

@@ -95,9 +95,13 @@ const (
 
 // BreakInfo says what a break does and which requirement it violates.
 type BreakInfo struct {
-	Break       Break
-	Requirement string // empty for None
-	What        string
+	// Break is the break described.
+	Break Break
+	// Requirement is the ID of the requirement it violates; empty for
+	// None.
+	Requirement string
+	// What says what the fake does instead of the protocol.
+	What string
 }
 
 var breaks = map[Break]BreakInfo{

@@ -24,14 +24,19 @@ const (
 // Allowance is one thing a variant does differently from the reference,
 // with the sentence of the spacer protocol description (revision 2) that allows it.
 type Allowance struct {
-	What     string
+	// What says what the variant does differently.
+	What string
+	// Sentence is the protocol description's sentence that allows it.
 	Sentence string
 }
 
 // VariantInfo says what a variant does.
 type VariantInfo struct {
-	Variant    Variant
-	What       string
+	// Variant is the variant described.
+	Variant Variant
+	// What says what the variant does.
+	What string
+	// Allowances are the things it does differently from the reference.
 	Allowances []Allowance
 }
 

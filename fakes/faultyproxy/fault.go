@@ -21,6 +21,7 @@ const (
 // header as sent, and whether its 12 bytes came in more than one read.
 type ClientHeader struct {
 	api.FrameHeader
+	// Fragmented says the header's 12 bytes came in more than one read.
 	Fragmented bool
 }
 
@@ -37,9 +38,10 @@ const (
 // untouched. The hooks are generic: fakes/variantproxy uses the same struct
 // for legitimate variants, with an empty Requirement.
 type Fault struct {
-	// Requirement is the ID this fault violates; What says how.
+	// Requirement is the ID this fault violates.
 	Requirement string
-	What        string
+	// What says how it violates it.
+	What string
 
 	// OnClientHeader decides about a client's frame before its payload is
 	// read; it may rewrite the header it is given.
@@ -54,9 +56,11 @@ type Fault struct {
 	// OnAgentCtl sees a ctl frame the server sends to the agent and returns
 	// the frames to send instead.
 	OnAgentCtl func(v *VMLink, f hyperstart.CtlFrame) []hyperstart.CtlFrame
-	// OnAgentIO sees an io frame the server sends to the agent; OnServerIO
-	// one the agent sends to the server.
-	OnAgentIO  func(v *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame
+	// OnAgentIO sees an io frame the server sends to the agent and returns
+	// the frames to send instead.
+	OnAgentIO func(v *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame
+	// OnServerIO sees an io frame the agent sends to the server and
+	// returns the frames to send instead.
 	OnServerIO func(v *VMLink, f hyperstart.IOFrame) []hyperstart.IOFrame
 	// OnClientClose runs when a client's connection ends.
 	OnClientClose func(l *Link)

@@ -21,9 +21,10 @@ const (
 // Fault breaks one requirement. Every hook is optional; nil passes frames
 // untouched.
 type Fault struct {
-	// Requirement is the ID this fault violates; What says how.
+	// Requirement is the ID this fault violates.
 	Requirement string
-	What        string
+	// What says how it violates it.
+	What string
 
 	// OnConnect runs once both connections are up, before any frame
 	// flows; it may send frames of its own with s.ToProxy.

@@ -50,8 +50,11 @@ const (
 
 // ModeInfo says what a mode does in a role.
 type ModeInfo struct {
+	// Role is the role the mode is played in.
 	Role Role
+	// Mode is the mode described.
 	Mode Mode
+	// What says what the process does in that mode and role.
 	What string
 }
 

@@ -15,9 +15,12 @@ import (
 
 // Command is one ctl frame the Agent received, and when.
 type Command struct {
-	Code    hyperstart.Code
+	// Code is the frame's command code.
+	Code hyperstart.Code
+	// Payload is the frame's payload, as received.
 	Payload []byte
-	At      time.Time
+	// At is when the Agent received it.
+	At time.Time
 }
 
 // ReplyFunc answers a command with a code (normally hyperstart.Ack or

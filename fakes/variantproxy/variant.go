@@ -28,6 +28,7 @@ const (
 // faultyproxy relay, doing what the protocol allows where it differs from
 // the reference, and nothing it forbids.
 type Variant struct {
+	// Name is the variant's name, as Lookup and --variant take it.
 	Name string
 	// What says what the variant is.
 	What string

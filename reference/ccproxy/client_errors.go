@@ -27,10 +27,13 @@ var (
 // ProxyError is an error response (E set) from the proxy: the command's
 // opcode and the payload's msg.
 type ProxyError struct {
+	// Opcode is the failed command's opcode.
 	Opcode uint8
-	Msg    string
+	// Msg is the error response's msg.
+	Msg string
 }
 
+// Error names the command and gives the proxy's msg.
 func (e *ProxyError) Error() string {
 	return fmt.Sprintf("cc-proxy: %s failed: %s", api.OpcodeName(api.TypeResponse, e.Opcode), e.Msg)
 }
@@ -38,13 +41,18 @@ func (e *ProxyError) Error() string {
 // ProtocolError names what the proxy sent, the value seen and the value
 // allowed. It wraps ErrProxyProtocol; the connection is closed after one.
 type ProtocolError struct {
-	Field   string
-	Seen    string
+	// Field names what was wrong, such as the response's opcode.
+	Field string
+	// Seen is the value the proxy sent, as text.
+	Seen string
+	// Allowed says which values were allowed.
 	Allowed string
 }
 
+// Error gives what was seen and what was allowed.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("%v: %s is %s, allowed %s", ErrProxyProtocol, e.Field, e.Seen, e.Allowed)
 }
 
+// Unwrap returns ErrProxyProtocol, for errors.Is.
 func (e *ProtocolError) Unwrap() error { return ErrProxyProtocol }

@@ -24,9 +24,9 @@ type ShimConfig struct {
 	// Stdin is copied verbatim to the process; its EOF becomes the one
 	// zero-length stdin frame. nil means empty stdin: EOF at once.
 	Stdin io.Reader
-	// Stdout and Stderr receive the process's output byte-exact; nil
-	// discards it.
+	// Stdout receives the process's stdout byte-exact; nil discards it.
 	Stdout io.Writer
+	// Stderr receives the process's stderr byte-exact; nil discards it.
 	Stderr io.Writer
 	// Signals are forwarded as Signal commands; nil forwards none.
 	Signals <-chan os.Signal

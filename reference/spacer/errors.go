@@ -24,14 +24,20 @@ var (
 // ResponseError says what was wrong with a response: field, value seen,
 // value allowed.
 type ResponseError struct {
-	Field   string
-	Seen    string
+	// Field names what was wrong in the response.
+	Field string
+	// Seen is the value received, as text.
+	Seen string
+	// Allowed says which values were allowed.
 	Allowed string
-	Err     error
+	// Err is the sentinel it wraps, such as ErrFdCount.
+	Err error
 }
 
+// Error gives the sentinel, the field, its value and what is allowed.
 func (e *ResponseError) Error() string {
 	return fmt.Sprintf("spacer response: %v: %s is %s, allowed %s", e.Err, e.Field, e.Seen, e.Allowed)
 }
 
+// Unwrap returns the sentinel, for errors.Is.
 func (e *ResponseError) Unwrap() error { return e.Err }

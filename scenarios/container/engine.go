@@ -48,6 +48,7 @@ func Detect(ctx context.Context) error {
 // Engine is a Docker engine reached through testcontainers-go, for one run:
 // everything it creates carries LabelRun=RunID.
 type Engine struct {
+	// RunID is the run's id, the value of LabelRun on all it creates.
 	RunID    string
 	provider *tc.DockerProvider
 	logger   tclog.Logger

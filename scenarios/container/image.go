@@ -20,14 +20,15 @@ const BuildTimeout = 2 * time.Minute
 // File is a file put into an image or a container: From (a host path) or
 // Data, at Path with Mode.
 type File struct {
-	Path string
-	From string
-	Data []byte
-	Mode int64
+	Path string // where the file goes
+	From string // the host file to copy, when set
+	Data []byte // the file's contents, without From
+	Mode int64  // its permission bits
 }
 
 // Image is an image built by BuildImage.
 type Image struct {
+	// Ref is the image's reference, name:tag.
 	Ref string
 	e   *Engine
 }

@@ -22,10 +22,12 @@ const StopTimeout = 5 * time.Second
 
 // RunSpec says what to run in a container.
 type RunSpec struct {
-	Image      string
-	Entrypoint []string
-	Cmd        []string
-	Env        map[string]string
+	// Image is the reference of the image to run.
+	Image string
+	// Entrypoint and Cmd are the container's, as in a Dockerfile.
+	Entrypoint, Cmd []string
+	// Env is the container's environment, name to value.
+	Env map[string]string
 	// Files are copied in before the container starts.
 	Files []File
 	// Tmpfs mounts: a scratch image has no /tmp of its own.
@@ -39,6 +41,7 @@ type RunSpec struct {
 
 // Result is what Run saw.
 type Result struct {
+	// ExitCode is the container's exit code.
 	ExitCode int
 	// Logs is the container's stdout and stderr, interleaved.
 	Logs []byte
@@ -51,7 +54,9 @@ type Result struct {
 
 // Started is a running container.
 type Started struct {
-	ID        string
+	// ID is the container's id.
+	ID string
+	// Privilege says how the container was privileged.
 	Privilege string
 	c         tc.Container
 	e         *Engine

@@ -17,8 +17,8 @@ import (
 // its command.
 type Binary struct {
 	Name    string // file name, in the image under /bin
-	Package string
-	Test    bool
+	Package string // the import path built
+	Test    bool   // build the package's test binary, not its command
 }
 
 // Binaries are what the image holds.

@@ -5,7 +5,9 @@ import "fmt"
 // Frame is a header and its payload. A Frame returned by Reader.ReadFrame
 // aliases the Reader's buffer until the next ReadFrame.
 type Frame struct {
-	Header  FrameHeader
+	// Header is the frame's header as read or to be written.
+	Header FrameHeader
+	// Payload is the frame's payload, Header.PayloadLength bytes.
 	Payload []byte
 }
 

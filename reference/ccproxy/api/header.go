@@ -27,15 +27,15 @@ const (
 // FrameHeader is a decoded frame header. Reserved fields are kept so a
 // harness can tell whether a peer zeroed them.
 type FrameHeader struct {
-	Version       uint16
-	HeaderLength  uint8 // in 32-bit words
-	Reserved3     uint8 // byte 3
-	Reserved45    uint16
-	ReservedBits  uint8 // the high three bits of byte 6, shifted down
-	Error         bool  // the E flag
-	Type          FrameType
-	Opcode        uint8
-	PayloadLength uint32
+	Version       uint16    // bytes 0 and 1
+	HeaderLength  uint8     // in 32-bit words
+	Reserved3     uint8     // byte 3
+	Reserved45    uint16    // bytes 4 and 5
+	ReservedBits  uint8     // the high three bits of byte 6, shifted down
+	Error         bool      // the E flag
+	Type          FrameType // the low nibble of byte 6
+	Opcode        uint8     // byte 7, meaning by Type (see OpcodeName)
+	PayloadLength uint32    // bytes 8 to 11, the payload's size in bytes
 }
 
 // ParseHeader decodes the 12 header bytes without judging them.

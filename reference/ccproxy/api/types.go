@@ -13,6 +13,8 @@ const (
 	TypeNotification FrameType = 3
 )
 
+// String names the type as the protocol description does, or gives its
+// number.
 func (t FrameType) String() string {
 	switch t {
 	case TypeCommand:

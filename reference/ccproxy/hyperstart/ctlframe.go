@@ -18,7 +18,9 @@ const (
 // CtlFrame is one frame of the ctl channel: a command from the proxy, or
 // READY, ACK or ERROR from the agent.
 type CtlFrame struct {
-	Code    Code
+	// Code is the command or reply code.
+	Code Code
+	// Payload is the JSON payload, empty for most replies.
 	Payload []byte
 }
 

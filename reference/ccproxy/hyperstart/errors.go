@@ -28,18 +28,25 @@ var (
 // LengthError names the channel ("ctl" or "io"), the field, the value seen
 // and the values allowed.
 type LengthError struct {
+	// Channel is "ctl" or "io".
 	Channel string
-	Field   string
-	Seen    uint64
+	// Field names the wrong header field.
+	Field string
+	// Seen is the field's value.
+	Seen uint64
+	// Allowed says which values the field may take.
 	Allowed string
-	Err     error
+	// Err is the sentinel it wraps.
+	Err error
 }
 
+// Error gives the channel, the field, its value and what is allowed.
 func (e *LengthError) Error() string {
 	return fmt.Sprintf("hyperstart %s frame: %s is %d, allowed %s: %v",
 		e.Channel, e.Field, e.Seen, e.Allowed, e.Err)
 }
 
+// Unwrap returns the sentinel, for errors.Is.
 func (e *LengthError) Unwrap() error { return e.Err }
 
 // truncated reports a stream that ended (or failed) after got of want bytes

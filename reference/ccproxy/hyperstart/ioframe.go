@@ -20,7 +20,9 @@ const (
 // agent; from the agent, an empty frame followed by a 1-byte frame on a
 // process's stdio seq reports its exit code.
 type IOFrame struct {
-	Seq  uint64
+	// Seq is the stream's sequence number.
+	Seq uint64
+	// Data is the stream's bytes.
 	Data []byte
 }
 

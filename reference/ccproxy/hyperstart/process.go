@@ -9,7 +9,9 @@ import (
 
 // EnvironmentVar is one entry of Process.Envs.
 type EnvironmentVar struct {
-	Env   string `json:"env"`
+	// Env is the variable's name.
+	Env string `json:"env"`
+	// Value is its value.
 	Value string `json:"value"`
 }
 
@@ -18,16 +20,17 @@ type EnvironmentVar struct {
 // Terminal). Fields this type does not know are kept in Unknown and written
 // back by MarshalJSON, so a decode/encode round trip loses nothing.
 type Process struct {
-	ID       string           `json:"id,omitempty"`
-	User     string           `json:"user,omitempty"`
-	Group    string           `json:"group,omitempty"`
-	Terminal bool             `json:"terminal"`
-	Stdio    uint64           `json:"stdio"`
-	Stderr   uint64           `json:"stderr"`
-	Args     []string         `json:"args"`
-	Envs     []EnvironmentVar `json:"envs,omitempty"`
-	Workdir  string           `json:"workdir"`
+	ID       string           `json:"id,omitempty"`    // the process's id within its container
+	User     string           `json:"user,omitempty"`  // the user it runs as
+	Group    string           `json:"group,omitempty"` // the group it runs as
+	Terminal bool             `json:"terminal"`        // it runs on a terminal
+	Stdio    uint64           `json:"stdio"`           // stdin and stdout's sequence number
+	Stderr   uint64           `json:"stderr"`          // stderr's sequence number
+	Args     []string         `json:"args"`            // its argv
+	Envs     []EnvironmentVar `json:"envs,omitempty"`  // its environment
+	Workdir  string           `json:"workdir"`         // its working directory
 
+	// Unknown holds the fields this type does not know, as sent.
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 

@@ -4,14 +4,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// FdsEncoder is implemented by responses carrying fds: EncodeFds returns
-// them in wire order and zeroes the fields so gob does not transfer them.
-type FdsEncoder interface{ EncodeFds() (fds []int) }
+// FdsEncoder is implemented by responses carrying fds, which travel beside
+// the gob body as SCM_RIGHTS.
+type FdsEncoder interface {
+	// EncodeFds returns the fds in wire order and zeroes their fields so
+	// gob does not transfer them.
+	EncodeFds() (fds []int)
+}
 
-// FdsDecoder is implemented by responses carrying fds: DecodeFds takes
-// ownership of the received fds, puts them into the fields and closes any it
-// cannot place.
-type FdsDecoder interface{ DecodeFds(fds []int) }
+// FdsDecoder is implemented by responses carrying fds, which travel beside
+// the gob body as SCM_RIGHTS.
+type FdsDecoder interface {
+	// DecodeFds takes ownership of the received fds, puts them into the
+	// fields and closes any it cannot place.
+	DecodeFds(fds []int)
+}
 
 // EncodeFds returns the namespace fds of the response, replacing the fields
 // with zero values so they don't get transferred by gob.

@@ -12,6 +12,7 @@ type Response interface{ response() }
 // ErrorResponse can be transferred in place of any other service response.
 // It also is an error, so clients can hand it on as such.
 type ErrorResponse struct {
+	// Reason says why the request failed.
 	Reason string
 }
 
@@ -24,6 +25,8 @@ func (e *ErrorResponse) Error() string { return "spacer service failed: " + e.Re
 //
 // The receiver takes ownership of the file descriptors and must close them.
 type RoomsResponse struct {
+	// Cgroup, IPC, Mnt, Net, Time and UTS are the fds of the new
+	// namespaces of each type; 0 for a type not requested.
 	Cgroup, IPC, Mnt, Net, Time, UTS int
 }
 
