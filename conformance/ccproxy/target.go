@@ -106,8 +106,7 @@ type ShimRun struct {
 	// Stdout and Stderr get what the shim writes on its stdout and stderr:
 	// with a terminal, both are the same writer and get what the shim
 	// writes on the terminal.
-	Stdout io.Writer
-	Stderr io.Writer
+	Stdout, Stderr io.Writer
 	// Terminal says the session has a terminal: the target gives the shim
 	// one terminal (a pseudo-terminal in raw mode) as its stdin, stdout and
 	// stderr, as a runtime does, so a shim may read the window size from any

@@ -19,9 +19,10 @@ type Options struct {
 	Target string
 	// Strict makes should-level failures fail the run.
 	Strict bool
-	// JUnitFile and JSONFile, when set, receive the JUnit and JSON reports.
-	JUnitFile string
-	JSONFile  string
+	// JUnitFile and JSONFile, when set, receive the JUnit and JSON
+	// reports (their directories are made); relative to the working
+	// directory, which `go test` and ginkgo set to the package's.
+	JUnitFile, JSONFile string
 	// Out receives the console summary; nil is os.Stdout.
 	Out io.Writer
 }

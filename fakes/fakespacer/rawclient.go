@@ -173,6 +173,8 @@ func (c *RawClient) SendPipelined(reqs ...api.Request) error {
 
 // Received is one response as it arrived.
 type Received struct {
+	// Response is the decoded response; its fd fields are as the gob
+	// body had them (Fds are not placed).
 	Response api.Response
 	// Fds came with the response, in arrival order, untouched; the
 	// receiver owns them (Close).

@@ -33,16 +33,20 @@ var (
 // MessageError says what was wrong with a message: the field, the value
 // seen and the value allowed.
 type MessageError struct {
-	Field   string
-	Seen    string
-	Allowed string
-	Err     error
+	// Field names what was wrong: "message size", "gob type name", ...
+	Field string
+	// Seen is the value that came, Allowed what the protocol allows.
+	Seen, Allowed string
+	// Err is the sentinel (ErrMessageTooLarge, ...), for errors.Is.
+	Err error
 }
 
+// Error says the field, the value seen and the value allowed.
 func (e *MessageError) Error() string {
 	return fmt.Sprintf("spacer message: %v: %s is %s, allowed %s", e.Err, e.Field, e.Seen, e.Allowed)
 }
 
+// Unwrap returns the sentinel.
 func (e *MessageError) Unwrap() error { return e.Err }
 
 // Usable tells whether the connection can go on after err: true only for

@@ -14,26 +14,41 @@ type Request interface{ isRequest() }
 type Response interface{ isResponse() }
 
 // RoomsRequest asks for new namespaces.
-type RoomsRequest struct{ Spaces uint64 }
+type RoomsRequest struct {
+	// Spaces are the CLONE_NEW* flags of the namespaces asked for.
+	Spaces uint64
+}
 
 // SubspaceRequest asks for a sub-service.
-type SubspaceRequest struct{ Spaces uint64 }
+type SubspaceRequest struct {
+	// Spaces are CLONE_NEWUSER and/or CLONE_NEWPID.
+	Spaces uint64
+}
 
 // ErrorResponse is a failure.
-type ErrorResponse struct{ Reason string }
+type ErrorResponse struct {
+	// Reason says why.
+	Reason string
+}
 
 // RoomsResponse carries namespace fds.
-type RoomsResponse struct{ Cgroup, IPC, Mnt, Net, Time, UTS int }
+type RoomsResponse struct {
+	// Cgroup, IPC, Mnt, Net, Time and UTS are the new namespaces' fds.
+	Cgroup, IPC, Mnt, Net, Time, UTS int
+}
 
 // SubspaceResponse carries a sub-service's fds.
 type SubspaceResponse struct {
-	Conn  int
-	PIDFd int
+	// Conn is the socket to the sub-service, PIDFd a pidfd of it.
+	Conn, PIDFd int
 	Subspaces
 }
 
 // Subspaces are the new user and PID namespaces.
-type Subspaces struct{ User, PID int }
+type Subspaces struct {
+	// User and PID are the new namespaces' fds.
+	User, PID int
+}
 
 func (*RoomsRequest) isRequest()      {}
 func (*SubspaceRequest) isRequest()   {}
