@@ -40,7 +40,7 @@ const mainUsage = `wirecert: conformance suites for the cc-proxy and spacer prot
 usage:
   wirecert run --suite SUITE TARGET [options]   run a suite against a target
   wirecert reference [options]                  run every suite against the reference implementations
-  wirecert list [--suite SUITE]                 list requirement IDs, levels and texts
+  wirecert list [--suite SUITE] [--markdown]    list requirement IDs, levels, spec counts and texts
 
 'wirecert COMMAND -h' shows the command's flags.
 

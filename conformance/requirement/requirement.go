@@ -23,7 +23,11 @@ const (
 
 // Requirement is one numbered requirement.
 type Requirement struct {
-	ID   string
+	// ID is its number, e.g. "CCP-S-05": CCP-S proxy, CCP-C runtime
+	// client and shim, SPC-S spacer service, SPC-C spacer client.
+	ID string
+	// Text says what an implementation must do (and SHOULD do, where
+	// the requirement has a should level).
 	Text string
 	// Rationale says why it is required: the defect of a real
 	// implementation it catches, or the peer behaviour it protects.
