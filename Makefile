@@ -4,13 +4,20 @@ GO      ?= go
 GINKGO  := $(GO) tool ginkgo
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: test conformance scenarios bench fuzz vet teeth-matrix
+.PHONY: test conformance scenarios examples bench fuzz vet teeth-matrix
 
-## test: vet, every Ginkgo suite with the race detector, then the scenarios
-## in privileged containers (on the host when no Docker engine answers)
+## test: vet, every Ginkgo suite with the race detector, the examples/
+## modules, then the scenarios in privileged containers (on the host when
+## no Docker engine answers)
 test: vet
-	$(GINKGO) -r --race --keep-going --timeout=30m --poll-progress-after=120s --randomize-all --output-interceptor-mode=none --no-color
+	$(GINKGO) -r --race --keep-going --timeout=30m --poll-progress-after=120s --randomize-all --output-interceptor-mode=none --no-color --skip-package=examples
+	bash ci/examples
 	bash ci/scenarios
+
+## examples: each examples/ module (a vendored suite) with go test, ginkgo -p
+## and ginkgo --label-filter
+examples:
+	bash ci/examples
 
 ## scenarios: the scenario suites in privileged containers
 scenarios:
