@@ -28,6 +28,9 @@ type serverConn struct {
 	// judges: CCP-S-01 (a header no sender may emit) unless a spec about
 	// interleaving (CCP-S-10), where such a frame is its own failure.
 	framing string
+	// lastCommand is the opcode of the last command sent, for the choice
+	// of a barrier.
+	lastCommand uint8
 }
 
 // send sends a well-formed frame whose payload is p (JSON-encoded unless
@@ -37,6 +40,9 @@ func (c *serverConn) send(t api.FrameType, op uint8, p any) {
 	payload, err := api.MarshalPayload(p)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(c.peer.SendFrame(api.NewFrame(t, op, false, payload))).To(Succeed(), "%s: sending %s %s", c.name, t, api.OpcodeName(t, op))
+	if t == api.TypeCommand {
+		c.lastCommand = op
+	}
 }
 
 // sendBytes writes b in the given chunks (one write without chunks).
@@ -159,36 +165,88 @@ func (c *serverConn) expectFailure(f api.Frame) string {
 	return e.Message
 }
 
-// expectSilent shows that no frame arrives within absenceWindow and that the
-// connection stays open.
+// expectSilent shows, by order, that the proxy sent nothing on this
+// connection for what was sent before, and that it stays open: it sends a
+// barrier command, whose response must be the next frame (CCP-S-11: one
+// response per command, in order), and reads up to it. A frame before it
+// fails the spec; a barrier left unanswered blocks it by CCP-S-11, since
+// the order it relies on is not kept.
 func (c *serverConn) expectSilent(why string) {
 	GinkgoHelper()
-	f, err := c.peer.ReadFrame(absenceWindow)
-	if err == nil {
-		Fail(c.name + ": expected no frame within " + absenceWindow.String() + " (" + why + "), but the proxy sent " + f.String())
+	if !c.barrier(why) {
+		Fail(fmt.Sprintf("%s: expected the connection to stay open (%s), but the proxy closed it", c.name, why))
 	}
-	Expect(err).To(MatchError(framepeer.ErrTimeout), "%s: expected the connection to stay open and silent for %v (%s)", c.name, absenceWindow, why)
 }
 
-// expectNoAnswer shows that nothing arrives within absenceWindow, where the
-// proxy may also close the connection: a frame it never accepts (CCP-S-09),
-// or the end of a per-pod proxy's VM. It says whether the connection is
-// still open, so a spec probes it further only then.
+// expectNoAnswer is expectSilent where the proxy may also close the
+// connection: a frame it never accepts (CCP-S-09), or the end of a
+// per-pod proxy's VM. It says whether the connection is still open, so a
+// spec probes it further only then.
 func (c *serverConn) expectNoAnswer(why string) (open bool) {
 	GinkgoHelper()
-	b, err := c.peer.ReadRaw(1, absenceWindow)
-	switch {
-	case err == nil:
-		more, _ := c.peer.ReadRaw(api.HeaderSize-1, absenceWindow/4)
-		Fail(fmt.Sprintf("%s: expected no answer within %v (%s), but the proxy sent %s", c.name, absenceWindow, why, describeBytes(append(b, more...))))
-	case errors.Is(err, framepeer.ErrTimeout):
-		return true
-	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
-		return false
-	default:
-		Fail(fmt.Sprintf("%s: expected no answer within %v (%s), but reading failed: %v", c.name, absenceWindow, why, err))
+	return c.barrier(why)
+}
+
+// barrierCommand is what a barrier sends: AttachVM of an id no VM has, which
+// every proxy answers (an error, CCP-S-17) without changing anything; after
+// an AttachVM of the spec's own, UnregisterVM of such an id, so that an
+// extra response to the spec's command cannot pass for the barrier's.
+func (c *serverConn) barrierCommand() (uint8, any) {
+	if c.lastCommand == api.CmdAttachVM {
+		return api.CmdUnregisterVM, api.UnregisterVM{ContainerID: uniqueID("barrier")}
 	}
-	return false
+	return api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("barrier")}
+}
+
+// barrier sends a barrier command and reads up to its response: anything
+// before it fails the spec (why says what must not come). It returns false
+// when the proxy closed the connection instead.
+func (c *serverConn) barrier(why string) (open bool) {
+	GinkgoHelper()
+	op, payload := c.barrierCommand()
+	body, err := api.MarshalPayload(payload)
+	Expect(err).NotTo(HaveOccurred())
+	if err := c.peer.SendFrame(api.NewFrame(api.TypeCommand, op, false, body)); err != nil {
+		if closedErr(err) {
+			return false
+		}
+		Fail(fmt.Sprintf("%s: sending a barrier %s (%s): %v", c.name, api.OpcodeName(api.TypeCommand, op), why, err))
+	}
+	c.lastCommand = op
+	f, err := c.peer.ReadFrame(c.step)
+	switch {
+	case closedErr(err):
+		return false
+	case errors.Is(err, framepeer.ErrTimeout):
+		requirement.Precondition("CCP-S-11", func() {
+			Fail(fmt.Sprintf("%s: no response to the barrier %s within %v: a proxy keeping CCP-S-11's order (one response per command, in order) answers it next, which shows that nothing came before it (%s)",
+				c.name, api.OpcodeName(api.TypeCommand, op), c.step, why))
+		})
+	case err != nil:
+		Fail(fmt.Sprintf("%s: expected nothing but the response to a barrier %s (%s), but reading failed: %v", c.name, api.OpcodeName(api.TypeCommand, op), why, err))
+	case f.Header.Type != api.TypeResponse || f.Header.Opcode != op:
+		Fail(fmt.Sprintf("%s: expected nothing before the response to a barrier %s (%s), but the proxy sent %s", c.name, api.OpcodeName(api.TypeCommand, op), why, f))
+	}
+	expectEmitted(f)
+	return true
+}
+
+// expectQuiet shows over shortWindow that the proxy sends nothing on this
+// connection and keeps it open, where no order exists that a barrier could
+// use: the proxy still waits for bytes of a frame, or the frame would come
+// from the agent's side.
+func (c *serverConn) expectQuiet(why string) {
+	GinkgoHelper()
+	f, err := c.peer.ReadFrame(shortWindow)
+	if err == nil {
+		Fail(c.name + ": expected no frame within " + shortWindow.String() + " (" + why + "), but the proxy sent " + f.String())
+	}
+	Expect(err).To(MatchError(framepeer.ErrTimeout), "%s: expected the connection to stay open and silent for %v (%s)", c.name, shortWindow, why)
+}
+
+// closedErr tells whether err says the peer closed the connection.
+func closedErr(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // expectClosed expects the proxy to close the connection within the step

@@ -19,11 +19,11 @@ import (
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
 )
 
-// absenceWindow is how long a spec watches to show that something does NOT
-// happen (no frame, no agent command). Absence can only be shown over a
-// window; a short one keeps the suite fast and still catches a server that
-// answers at once.
-const absenceWindow = 200 * time.Millisecond
+// shortWindow is how long a spec watches to show that something does NOT
+// happen where no order exists to prove it by (see barrier): a frame the
+// proxy must not answer before its last bytes came, frames that would come
+// from the agent's side. Short: it catches a proxy that answers at once.
+const shortWindow = 50 * time.Millisecond
 
 // readyWaitBound is how long CCP-S-16 gives a proxy to give up on an agent
 // that never sends READY: generous, so any sane ReadyTimeout passes.

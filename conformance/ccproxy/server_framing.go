@@ -83,7 +83,7 @@ func (s *serverSuite) framingSpecs() {
 		c := s.env.dial("runtime")
 		c.sendBytes(cat(first, second[:7]))
 		c.expectFailure(c.response(api.CmdAttachVM))
-		c.expectSilent("the second frame is not complete yet")
+		c.expectQuiet("the second frame is not complete yet")
 		c.sendBytes(second[7:])
 		c.expectFailure(c.response(api.CmdUnregisterVM))
 	})

@@ -84,8 +84,8 @@ func (e *serverEnv) waitCommand(ctx context.Context, agent *hyperagent.Agent, co
 	return cmd
 }
 
-// commandsOf lists the agent's ctl commands as text, for Consistently and for
-// readable failure messages.
+// commandsOf lists the agent's ctl commands as text, for readable failure
+// messages.
 func commandsOf(agent *hyperagent.Agent) func() []string {
 	return func() []string { return describeCommands(agent.Commands()) }
 }
@@ -98,17 +98,27 @@ func describeCommands(cmds []hyperagent.Command) []string {
 	return s
 }
 
-// expectNoCommand shows the agent receives no ctl command over absenceWindow.
-func expectNoCommand(agent *hyperagent.Agent, why string) {
+// expectNoCommand shows, by order, that the agent received no ctl command
+// (see expectNoCommandBeyond).
+func expectNoCommand(c *serverConn, agent *hyperagent.Agent, why string) {
 	GinkgoHelper()
-	Consistently(commandsOf(agent), absenceWindow, absenceWindow/10).Should(BeEmpty(), "the agent must receive no ctl command (%s)", why)
+	expectNoCommandBeyond(c, agent, 0, why)
 }
 
-// expectNoCommandBeyond shows the agent receives no ctl command beyond the n
-// it had over absenceWindow.
-func expectNoCommandBeyond(agent *hyperagent.Agent, n int, why string) {
+// expectNoCommandBeyond shows, by order, that the agent received no ctl
+// command beyond its first n: a Hyper ping through c, a connection
+// attached to the agent's VM, must reach it as the next one, since the
+// proxy writes a VM's ctl commands in order and the agent records each
+// before it answers. A ping the proxy does not relay blocks the spec by
+// CCP-S-19.
+func expectNoCommandBeyond(c *serverConn, agent *hyperagent.Agent, n int, why string) {
 	GinkgoHelper()
-	Consistently(func() []string { return commandsOf(agent)()[n:] }, absenceWindow, absenceWindow/10).Should(BeEmpty(), "the agent must receive no further ctl command (%s)", why)
+	requirement.Precondition("CCP-S-19", func() {
+		c.ok(api.CmdHyper, hyperPayload("ping", nil, nil))
+	})
+	got := commandsOf(agent)()
+	Expect(len(got)).To(BeNumerically(">", n), "the agent's commands %v: the ping just relayed is missing", got)
+	Expect(got[n:]).To(HaveExactElements(HavePrefix(hyperstart.Ping.String()+" ")), "the agent must receive no ctl command (%s) before the ping sent after it; it received %v", why, got[n:])
 }
 
 // expectToken checks a token is base64url of 32 bytes: 44 characters.

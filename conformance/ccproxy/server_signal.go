@@ -20,7 +20,7 @@ func (s *serverSuite) signalSpecs() {
 		func(ctx SpecContext, payload string) {
 			p := s.env.startProcess(ctx, false)
 			p.shim.fail(api.CmdSignal, []byte(payload))
-			expectNoCommandBeyond(p.agent, 1, "the Signal was invalid")
+			expectNoCommandBeyond(p.runtime, p.agent, 1, "the Signal was invalid")
 			p.shim.ok(api.CmdSignal, api.Signal{SignalNumber: 15})
 		},
 		s.signalEntry(false, `{"signalNumber":-1}`),
@@ -48,7 +48,8 @@ func (s *serverSuite) signalSpecs() {
 		func(ctx SpecContext, signal int) {
 			env := s.env
 			agent := env.newAgent()
-			_, io := env.registerVM(env.dial("runtime"), agent, 1)
+			runtime := env.dial("runtime")
+			_, io := env.registerVM(runtime, agent, 1)
 			shim := env.connectShim(io.Tokens[0])
 			shim.send(api.TypeCommand, api.CmdSignal, api.Signal{SignalNumber: signal})
 			f := shim.next()
@@ -56,7 +57,7 @@ func (s *serverSuite) signalSpecs() {
 			Expect(f).To(matchers.HaveOpcode(api.NotificationProcessExited))
 			Expect(f.Payload).To(Equal([]byte{0}), "ProcessExited is one raw byte, the exit code 0")
 			Expect(shim.response(api.CmdSignal)).To(And(Not(matchers.HaveErrorFlag()), HaveField("Payload", BeEmpty())), "then an empty success response")
-			expectNoCommand(agent, "there is no process to signal")
+			expectNoCommand(runtime, agent, "there is no process to signal")
 		},
 		s.entry("CCP-S-29", requirement.Must, "SIGKILL (9)", 9),
 		s.entry("CCP-S-29", requirement.Must, "SIGTERM (15)", 15),
