@@ -40,7 +40,7 @@ const StopGrace = 5 * time.Second
 
 // ReferenceReadyTimeout is the in-process reference proxy's bound on
 // waiting for READY (CCP-S-16): short, so that spec ends quickly.
-const ReferenceReadyTimeout = 2 * time.Second
+const ReferenceReadyTimeout = 500 * time.Millisecond
 
 // Errors of the constructed targets.
 var (
@@ -457,14 +457,12 @@ func awaitSocket(ctx context.Context, p *process, socket string) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w: %s on %s after %v (the start timeout): %v", ErrProxyNotReady, p.cmd.Path, socket, time.Since(began).Round(time.Millisecond), err)
 		}
-		if done == nil {
-			if pids, _ := p.group.Running(); len(pids) == 0 {
-				return fmt.Errorf("%w: %s and every process it started ended before accepting on %s", ErrProxyNotReady, p.cmd.Path, socket)
-			}
+		if done == nil && !othersRunning(p) {
+			return fmt.Errorf("%w: %s and every process it started ended before accepting on %s", ErrProxyNotReady, p.cmd.Path, socket)
 		}
 		select {
 		case <-done:
-			if pids, _ := p.group.Running(); p.exitedOK() && len(pids) > 0 {
+			if p.exitedOK() && othersRunning(p) {
 				done = nil // a daemon's parent: its child goes on
 				continue
 			}
@@ -474,6 +472,19 @@ func awaitSocket(ctx context.Context, p *process, socket string) error {
 		case <-ctx.Done():
 		}
 	}
+}
+
+// othersRunning tells whether a process of p's target other than the
+// started one runs. A daemon caught in its execve can briefly show no
+// environment, hence no marker: a few looks apart make sure it is gone.
+func othersRunning(p *process) bool {
+	for range 5 {
+		if pids, _ := p.group.Running(); len(pids) > 0 {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
 }
 
 func runCommandShim(ctx context.Context, argv []string, run ShimRun) (int, error) {
