@@ -19,17 +19,26 @@ import (
 // The fixture suite run by the ginkgo CLI, serially and with -p, as an
 // implementer runs a vendored suite: the parallel run prints one summary
 // and writes one report, with the serial run's verdicts and outcomes.
-var _ = Describe("a vendored suite under the ginkgo CLI", Label("slow"), func() {
+var _ = Describe("a vendored suite under the ginkgo CLI", Ordered, Label("slow"), func() {
 
 	type run struct {
 		summary report.Summary
 		output  string
 	}
+	// The fixture is compiled once, outside the source tree: the ginkgo CLI
+	// would compile it in its package directory and remove it after, under
+	// the feet of a `ginkgo -r` that runs the same package.
+	var fixture string
+	BeforeAll(func(ctx SpecContext) {
+		fixture = filepath.Join(GinkgoT().TempDir(), "preconditions.test")
+		out, err := exec.CommandContext(ctx, "go", "test", "-c", "-o", fixture, "./testdata/preconditions").CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), "compiling the fixture: %s", out)
+	}, NodeTimeout(3*time.Minute))
 	ginkgoRun := func(ctx SpecContext, filter string, exit int, extra ...string) run {
 		GinkgoHelper()
 		jsonFile := filepath.Join(GinkgoT().TempDir(), "fixture.json")
 		args := append([]string{"tool", "ginkgo", "--no-color", "--label-filter", filter}, extra...)
-		args = append(args, "./testdata/preconditions", "--", "-json", jsonFile)
+		args = append(args, fixture, "--", "-json", jsonFile)
 		cmd := exec.CommandContext(ctx, "go", args...)
 		var out strings.Builder
 		session := Successful(gexec.Start(cmd, &out, &out))
