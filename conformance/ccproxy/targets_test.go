@@ -19,7 +19,9 @@ import (
 	. "github.com/thediveo/success"
 
 	"github.com/wirecert/wirecert/conformance/ccproxy"
+	"github.com/wirecert/wirecert/fakes/hyperagent"
 	refproxy "github.com/wirecert/wirecert/reference/ccproxy"
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
 )
 
 // shimRun is a session for a command shim: no proxy is needed to see how
@@ -67,6 +69,20 @@ var _ = Describe("targets", func() {
 			Expect(syscall.Kill(pid, 0)).To(MatchError(syscall.ESRCH), "the proxy process is reaped")
 			Expect(inst.Stop(context.Background())).To(Succeed(), "a second Stop is harmless")
 		})
+
+		It("runs the reference binary with the READY bound of its --ready-timeout", func(ctx SpecContext) {
+			t := ccproxy.CommandServer([]string{proxyBin, "--socket", ccproxy.SocketPlaceholder, "--ready-timeout", "300ms"})
+			dir := GinkgoT().TempDir()
+			inst := Successful(t.Start(ctx, dir))
+			DeferCleanup(inst.Stop, context.Background())
+			agent := Successful(hyperagent.New(GinkgoT().TempDir(), hyperagent.WithholdReady()))
+			DeferCleanup(agent.Close)
+			c := Successful(refproxy.Dial(filepath.Join(dir, ccproxy.ProxySocketName)))
+			DeferCleanup(c.Close)
+			// The default bound, 10 s, would outlast the spec's timeout.
+			_, err := c.RegisterVM(api.RegisterVM{ContainerID: "vm", CtlSerial: agent.CtlPath(), IoSerial: agent.IOPath()})
+			Expect(err).To(MatchError(ContainSubstring("READY")), "RegisterVM of an agent that never sends READY fails with the proxy's error")
+		}, SpecTimeout(5*time.Second))
 
 		It("reports a proxy that dies as not alive, with how it ended", func() {
 			t := ccproxy.CommandServer([]string{proxyBin, "--socket", ccproxy.SocketPlaceholder})

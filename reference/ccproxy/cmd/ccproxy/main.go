@@ -17,12 +17,17 @@ import (
 func main() {
 	socket := flag.String("socket", "", "unix socket path to listen on (required)")
 	verbose := flag.Bool("v", false, "log protocol events to stderr")
+	readyTimeout := flag.Duration("ready-timeout", 0, "bound on RegisterVM's wait for the agent's READY (0: the Server's default)")
 	flag.Parse()
 	if *socket == "" {
 		fmt.Fprintln(os.Stderr, "ccproxy: --socket is required")
 		os.Exit(2)
 	}
-	cfg := ccproxy.Config{}
+	if *readyTimeout < 0 {
+		fmt.Fprintf(os.Stderr, "ccproxy: --ready-timeout %v: allowed a positive duration, or 0 for the default\n", *readyTimeout)
+		os.Exit(2)
+	}
+	cfg := ccproxy.Config{ReadyTimeout: *readyTimeout}
 	if *verbose {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
