@@ -69,6 +69,8 @@ type clientRun struct {
 
 	mu       sync.Mutex
 	arrivals []fakespacer.RequestArrival
+	// sent are what the fake's fds referred to, for the leak checks
+	sent sentFds
 
 	endOnce sync.Once
 }
@@ -92,6 +94,7 @@ func (s *clientSuite) connect(cfg fakespacer.Config) *clientRun {
 	r := &clientRun{s: s, fake: fake, served: make(chan error, 1)}
 	cfg.OwnNamespaces = true
 	cfg.IdleTimeout = s.t.stepTimeout()
+	cfg.OnSend = r.sent.record
 	cfg.OnRequest = func(a fakespacer.RequestArrival) {
 		r.mu.Lock()
 		defer r.mu.Unlock()

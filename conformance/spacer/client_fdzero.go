@@ -10,7 +10,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/thediveo/fdooze"
 	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
@@ -40,7 +39,7 @@ func (s *clientSuite) fdZeroSpecs() {
 		func(ctx SpecContext, req api.Request, first uint32) {
 			client := s.connectFakeProcess()
 			warmUpPoller()
-			before := fdooze.Filedescriptors()
+			before := openFds()
 
 			resp, held, err := doWithFd0Free(ctx, client, req, s.t.stepTimeout())
 			defer closeResponse(resp)
@@ -57,8 +56,8 @@ func (s *clientSuite) fdZeroSpecs() {
 			}
 			closeResponse(resp)
 			Expect(client.Close()).To(Succeed())
-			Eventually(fdooze.Filedescriptors).WithTimeout(s.t.stepTimeout()).
-				ShouldNot(fdooze.HaveLeakedFds(before), "fds left open in the client's process")
+			Eventually(func() string { return newFds(before) }).WithTimeout(s.t.stepTimeout()).
+				Should(BeEmpty(), "fds left open in the client's process")
 		},
 		s.entry("SPC-C-06", requirement.Must, "a RoomsResponse's net namespace fd",
 			api.Request(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET}), uint32(0)),

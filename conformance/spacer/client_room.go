@@ -33,10 +33,18 @@ func (s *clientSuite) roomSpecs() {
 		}
 	})
 
-	s.it("SPC-C-02", requirement.Must, "fails a response whose fds did not fit (MSG_CTRUNC: 253 fds sent)", func(ctx SpecContext) {
+	// 253 fds are the most one sendmsg carries: a client with room for
+	// them all sees no MSG_CTRUNC and may take the response, closing the
+	// fds it cannot place (SPC-C-03 checks that); one with less room must
+	// fail. From outside, the first and a client that ignores MSG_CTRUNC
+	// look alike, so taking the response is only a limited pass; a room
+	// too small for a response's own fds fails the six-fd spec above.
+	s.it("SPC-C-02", requirement.Must, "fails a response whose fds did not fit (MSG_CTRUNC: 253 fds sent), unless it had room for all", func(ctx SpecContext) {
 		r := s.connect(fakespacer.Config{Break: fakespacer.TooManyFds})
 		resp, err := r.do(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET})
 		closeResponse(resp)
-		Expect(err).To(HaveOccurred(), "the client reports the truncated ancillary data, instead of the response %#v", resp)
+		if err == nil {
+			requirement.Limited("the client took a response with 253 fds: either its ancillary room holds all 253 (no MSG_CTRUNC came) or it ignored MSG_CTRUNC; the suite cannot tell these apart")
+		}
 	})
 }

@@ -3,7 +3,6 @@ package spacer
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/thediveo/fdooze"
 	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
@@ -17,13 +16,12 @@ func (s *clientSuite) strayFdSpecs() {
 	DescribeTable("closes every fd it cannot place",
 		func(ctx SpecContext, brk fakespacer.Break, req api.Request) {
 			warmUpPoller()
-			before := fdooze.Filedescriptors()
+			before := openFds()
 			r := s.connect(fakespacer.Config{Break: brk})
 			resp, _ := r.do(req)
 			closeResponse(resp) // what the client placed is ours to close
 			r.end()
-			Eventually(fdooze.Filedescriptors).WithTimeout(s.t.stepTimeout()).
-				ShouldNot(fdooze.HaveLeakedFds(before), "fds left open in the client's process")
+			r.expectSentFdsClosed(before)
 		},
 		s.entry("SPC-C-03", requirement.Must, "a pipe end beyond the requested fds", fakespacer.ExtraFd, rooms(unix.CLONE_NEWNET)),
 		s.entry("SPC-C-03", requirement.Must, "a net namespace where UTS was requested", fakespacer.WrongType, rooms(unix.CLONE_NEWUTS)),

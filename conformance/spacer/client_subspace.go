@@ -3,7 +3,6 @@ package spacer
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/thediveo/fdooze"
 	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
@@ -54,14 +53,13 @@ func (s *clientSuite) subspaceSpecs() {
 	DescribeTable("fails a SubspaceResponse with too few or too many fds, closing every fd it got",
 		func(ctx SpecContext, brk fakespacer.Break, spaces uint64) {
 			warmUpPoller()
-			before := fdooze.Filedescriptors()
+			before := openFds()
 			r := s.connect(fakespacer.Config{Break: brk})
 			resp, err := r.do(&api.SubspaceRequest{Spaces: spaces})
 			closeResponse(resp) // what the client placed is ours to close
 			Expect(err).To(HaveOccurred(), "the client reports the SubspaceResponse's wrong number of fds (%s), instead of the response %#v", brk, resp)
 			r.end()
-			Eventually(fdooze.Filedescriptors).WithTimeout(s.t.stepTimeout()).
-				ShouldNot(fdooze.HaveLeakedFds(before), "fds left open in the client's process")
+			r.expectSentFdsClosed(before)
 		},
 		s.entry("SPC-C-05", requirement.Must, "Conn and PIDFd only, for a user namespace", fakespacer.SubspaceTooFew, user),
 		s.entry("SPC-C-05", requirement.Must, "Conn and PIDFd only, for a PID namespace", fakespacer.SubspaceTooFew, pid),

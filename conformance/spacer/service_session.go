@@ -4,7 +4,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gleak"
-	"github.com/thediveo/fdooze"
 	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
@@ -15,10 +14,10 @@ import (
 // session.
 func (s *serviceSuite) sessionSpecs() {
 	s.it("SPC-S-08", requirement.Must, "a session of every kind of valid and invalid request", func(ctx SpecContext) {
-		var goodfds []fdooze.FileDescriptor
+		var goodfds map[int]fdIdentity
 		var goodgos []gleak.Goroutine
 		if s.form.inProcess {
-			goodfds, goodgos = fdooze.Filedescriptors(), gleak.Goroutines()
+			goodfds, goodgos = openFds(), gleak.Goroutines()
 		}
 		inst := s.start()
 		// a first request makes the service open what it always holds
@@ -64,7 +63,7 @@ func (s *serviceSuite) sessionSpecs() {
 		if s.form.inProcess {
 			Eventually(gleak.Goroutines).WithTimeout(s.t.stepTimeout()).ShouldNot(gleak.HaveLeaked(goodgos),
 				"goroutines the in-process service left behind")
-			Eventually(fdooze.Filedescriptors).WithTimeout(s.t.stepTimeout()).ShouldNot(fdooze.HaveLeakedFds(goodfds),
+			Eventually(func() string { return newFds(goodfds) }).WithTimeout(s.t.stepTimeout()).Should(BeEmpty(),
 				"fds the in-process service left behind")
 		}
 	})

@@ -40,6 +40,10 @@ type Config struct {
 	IdleTimeout time.Duration
 	// OnRequest, when set, sees every recvmsg's worth of request.
 	OnRequest func(RequestArrival)
+	// OnSend, when set, sees the fds of every sendmsg just before they go
+	// out (the fake closes its copies after): a leak check can then look
+	// for exactly what the fake sent.
+	OnSend func(fds []int)
 }
 
 // RequestArrival is what one recvmsg brought a fake service.
@@ -309,7 +313,11 @@ func (s *service) send(resps []api.Response, fds []int) error {
 			return fmt.Errorf("encoding %T: %w", resp, err)
 		}
 	}
-	return sendmsg(s.uc, s.cfg.IdleTimeout, wire.ToWire(s.encBuf.Bytes()), validFds(fds))
+	sent := validFds(fds)
+	if s.cfg.OnSend != nil && len(sent) > 0 {
+		s.cfg.OnSend(sent)
+	}
+	return sendmsg(s.uc, s.cfg.IdleTimeout, wire.ToWire(s.encBuf.Bytes()), sent)
 }
 
 func validFds(fds []int) []int {
