@@ -1,6 +1,11 @@
 package api_test
 
-import "runtime"
+import (
+	"runtime"
+	"testing"
+
+	"github.com/wirecert/wirecert/reference/ccproxy/api"
+)
 
 // allocatedBytes reports the bytes f allocates on the heap.
 func allocatedBytes(f func()) uint64 {
@@ -10,4 +15,17 @@ func allocatedBytes(f func()) uint64 {
 	f()
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
+}
+
+// allocsPerFrame reports the allocations a ReadFrame of r makes on average
+// once a first frame has grown r's buffers.
+func allocsPerFrame(r *api.Reader) float64 {
+	if _, err := r.ReadFrame(); err != nil {
+		panic(err)
+	}
+	return testing.AllocsPerRun(100, func() {
+		if _, err := r.ReadFrame(); err != nil {
+			panic(err)
+		}
+	})
 }

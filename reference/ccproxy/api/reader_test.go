@@ -6,7 +6,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"syscall"
+	"testing/iotest"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -31,11 +33,107 @@ func socketpair() (net.Conn, net.Conn) {
 	return conns[0], conns[1]
 }
 
+// readerModes are the ways a Reader reads: the specs that judge frames run
+// in each, and each must give the same frames and errors.
+var readerModes = []struct {
+	name string
+	opts []api.ReaderOption
+}{
+	{"reading exactly", nil},
+	{"reading ahead", []api.ReaderOption{api.WithReadAhead(api.DefaultReadAhead)}},
+	{"reading ahead with the smallest buffer", []api.ReaderOption{api.WithReadAhead(0)}},
+}
+
+// countingReader counts the Read calls that reach r.
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
+
 var _ = Describe("frame Reader", func() {
+	for _, mode := range readerModes {
+		Context(mode.name, func() { readerSpecs(mode.opts) })
+	}
+
+	It("reads exactly each frame's bytes unless told to read ahead", func() {
+		wire := api.AppendFrame(nil, api.NewFrame(api.TypeStream, api.StreamStdout, false, []byte("out")))
+		rest := []byte("not a frame: the next owner's bytes")
+		under := bytes.NewReader(append(slices.Clone(wire), rest...))
+		r := api.NewReader(under)
+		Expect(string(Successful(r.ReadFrame()).Payload)).To(Equal("out"))
+		Expect(r.Buffered()).To(BeEmpty())
+		Expect(io.ReadAll(under)).To(Equal(rest))
+	})
+
+	It("serves a stream of small frames from few reads", func() {
+		var wire []byte
+		for i := range 100 {
+			wire = api.AppendFrame(wire, api.NewFrame(api.TypeStream, api.StreamStdout, false, bytes.Repeat([]byte{'x'}, i)))
+		}
+		under := &countingReader{r: bytes.NewReader(wire)}
+		r := api.NewReader(under, api.WithReadAhead(api.DefaultReadAhead))
+		for i := range 100 {
+			Expect(Successful(r.ReadFrame()).Payload).To(HaveLen(i))
+		}
+		Expect(r.ReadFrame()).Error().To(Equal(io.EOF))
+		// 6150 bytes: one read takes them all, one more sees the end.
+		Expect(under.reads).To(Equal(2))
+	})
+
+	It("gives the bytes read ahead to the caller that hands the connection over", func() {
+		var wire []byte
+		wire = api.AppendFrame(wire, api.NewFrame(api.TypeCommand, api.CmdHyper, false, []byte(`{}`)))
+		wire = api.AppendFrame(wire, api.NewFrame(api.TypeStream, api.StreamStdin, false, []byte("in")))
+		rest := []byte("raw bytes for the next owner")
+		under := bytes.NewReader(append(slices.Clone(wire), rest...))
+		r := api.NewReader(under, api.WithReadAhead(api.DefaultReadAhead))
+		Expect(string(Successful(r.ReadFrame()).Payload)).To(Equal(`{}`))
+		next := io.MultiReader(bytes.NewReader(r.Buffered()), under)
+		f := Successful(api.NewReader(next).ReadFrame())
+		Expect(string(f.Payload)).To(Equal("in"))
+		Expect(io.ReadAll(next)).To(Equal(rest))
+	})
+
+	It("reads a payload longer than the buffer into a buffer of its own", func() {
+		long := bytes.Repeat([]byte("0123456789"), 300)
+		var wire []byte
+		wire = api.AppendFrame(wire, api.NewFrame(api.TypeStream, api.StreamStdout, false, []byte("a")))
+		wire = api.AppendFrame(wire, api.NewFrame(api.TypeStream, api.StreamStdout, false, long))
+		wire = api.AppendFrame(wire, api.NewFrame(api.TypeStream, api.StreamStdout, false, long))
+		wire = api.AppendFrame(wire, api.NewFrame(api.TypeStream, api.StreamStdout, false, []byte("b")))
+		r := api.NewReader(iotest.HalfReader(bytes.NewReader(wire)), api.WithReadAhead(1024))
+		Expect(string(Successful(r.ReadFrame()).Payload)).To(Equal("a"))
+		Expect(Successful(r.ReadFrame()).Payload).To(Equal(long))
+		Expect(Successful(r.ReadFrame()).Payload).To(Equal(long))
+		Expect(string(Successful(r.ReadFrame()).Payload)).To(Equal("b"))
+		Expect(r.ReadFrame()).Error().To(Equal(io.EOF))
+	})
+
+	It("allocates nothing per frame once its buffers have grown", func() {
+		for _, mode := range readerModes {
+			for _, size := range []int{0, 1 << 10, 64 << 10} {
+				wire := api.AppendFrame(nil, api.NewFrame(api.TypeStream, api.StreamStdout, false, bytes.Repeat([]byte{'x'}, size)))
+				Expect(allocsPerFrame(api.NewReader(&repeatReader{wire: wire}, mode.opts...))).
+					To(BeZero(), "%s, %d-byte payloads", mode.name, size)
+			}
+		}
+	})
+})
+
+// readerSpecs judges frames with a Reader made with opts.
+func readerSpecs(opts []api.ReaderOption) {
+	newReader := func(r io.Reader, more ...api.ReaderOption) *api.Reader {
+		return api.NewReader(r, append(slices.Clone(opts), more...)...)
+	}
 
 	DescribeTable("accepts valid frames",
 		func(wire []byte, want api.FrameHeader, payload string) {
-			f := Successful(api.NewReader(bytes.NewReader(wire)).ReadFrame())
+			f := Successful(newReader(bytes.NewReader(wire)).ReadFrame())
 			Expect(f.Header).To(Equal(want))
 			Expect(string(f.Payload)).To(Equal(payload))
 		},
@@ -55,7 +153,7 @@ var _ = Describe("frame Reader", func() {
 
 	DescribeTable("rejects bad headers naming the field",
 		func(wire []byte, sentinel error, field string) {
-			_, err := api.NewReader(bytes.NewReader(wire)).ReadFrame()
+			_, err := newReader(bytes.NewReader(wire)).ReadFrame()
 			Expect(err).To(MatchError(sentinel))
 			var herr *api.HeaderError
 			Expect(errors.As(err, &herr)).To(BeTrue())
@@ -84,7 +182,7 @@ var _ = Describe("frame Reader", func() {
 
 	DescribeTable("reports truncation inside a frame",
 		func(wire []byte) {
-			_, err := api.NewReader(bytes.NewReader(wire)).ReadFrame()
+			_, err := newReader(bytes.NewReader(wire)).ReadFrame()
 			Expect(err).To(MatchError(api.ErrTruncated))
 			Expect(err).To(MatchError(io.ErrUnexpectedEOF))
 		},
@@ -94,14 +192,14 @@ var _ = Describe("frame Reader", func() {
 	)
 
 	It("returns io.EOF at a clean frame boundary", func() {
-		_, err := api.NewReader(bytes.NewReader(nil)).ReadFrame()
+		_, err := newReader(bytes.NewReader(nil)).ReadFrame()
 		Expect(err).To(Equal(io.EOF))
 	})
 
 	It("enforces strict reserved fields only when asked", func() {
 		wire := []byte{0, 2, 3, 0, 0, 1, 0, 0, 0, 0, 0, 0}
-		Expect(api.NewReader(bytes.NewReader(wire)).ReadFrame()).Error().NotTo(HaveOccurred())
-		_, err := api.NewReader(bytes.NewReader(wire), api.WithStrictReserved()).ReadFrame()
+		Expect(newReader(bytes.NewReader(wire)).ReadFrame()).Error().NotTo(HaveOccurred())
+		_, err := newReader(bytes.NewReader(wire), api.WithStrictReserved()).ReadFrame()
 		Expect(err).To(MatchError(api.ErrReserved))
 		Expect(err).To(MatchError(ContainSubstring("bytes 4-5")))
 	})
@@ -110,7 +208,7 @@ var _ = Describe("frame Reader", func() {
 		// 16 MiB claimed, 3 bytes sent: the allocation must stay near the chunk size.
 		wire := []byte{0, 2, 3, 0, 0, 0, 2, 1, 0, 0xff, 0xff, 0xff, 'a', 'b', 'c'}
 		allocs := allocatedBytes(func() {
-			_, err := api.NewReader(bytes.NewReader(wire), api.WithMaxPayload(1<<30)).ReadFrame()
+			_, err := newReader(bytes.NewReader(wire), api.WithMaxPayload(1<<30)).ReadFrame()
 			Expect(err).To(MatchError(api.ErrTruncated))
 		})
 		Expect(allocs).To(BeNumerically("<", 1<<20))
@@ -145,7 +243,7 @@ var _ = Describe("frame Reader", func() {
 				Expect(a.Close()).To(Succeed())
 			}()
 			Expect(b.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
-			r := api.NewReader(b)
+			r := newReader(b)
 			for range 2 {
 				f := Successful(r.ReadFrame())
 				Expect(f.Header.Opcode).To(Equal(api.CmdHyper))
@@ -158,5 +256,23 @@ var _ = Describe("frame Reader", func() {
 			Expect(r.ReadFrame()).Error().To(Equal(io.EOF))
 			Eventually(done).Should(BeClosed())
 		})
+
+		It("returns buffered frames whatever the deadline and times out inside a frame", func() {
+			a, b := socketpair()
+			defer a.Close()
+			defer b.Close()
+			first := api.AppendFrame(nil, api.NewFrame(api.TypeStream, api.StreamStdout, false, []byte("one")))
+			second := api.AppendFrame(nil, api.NewFrame(api.TypeStream, api.StreamStdout, false, []byte("two")))
+			partial := append(first, second[:api.HeaderSize+1]...) // the second's header and one payload byte
+			Expect(a.Write(partial)).To(Equal(len(partial)))
+			r := newReader(b)
+			Expect(b.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+			Expect(string(Successful(r.ReadFrame()).Payload)).To(Equal("one"))
+			Expect(b.SetReadDeadline(time.Now().Add(50 * time.Millisecond))).To(Succeed())
+			_, err := r.ReadFrame()
+			Expect(err).To(MatchError(api.ErrTruncated))
+			Expect(err).To(MatchError(os.ErrDeadlineExceeded))
+			Expect(err).To(MatchError(ContainSubstring("read 1 of 3 payload bytes")))
+		})
 	})
-})
+}
