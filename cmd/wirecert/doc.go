@@ -5,10 +5,14 @@
 //	wirecert run --suite ccproxy-server --command 'ccproxy --socket {socket}'
 //	wirecert run --suite ccproxy-client --command 'ccshim --proxy {socket} --token {token}'
 //	wirecert reference              # every suite against the reference implementations
+//	wirecert reference -p 4         # the same in 4 worker processes, one merged report
 //	wirecert list [--suite S]       # requirement IDs, levels and texts
 //
 // Specs run in-process under Ginkgo, selected by --require IDs,
-// --label-filter and --focus. The console summary has one line per
+// --label-filter and --focus; with -p N in N worker processes of this
+// binary, which claim the specs one by one from the parent, whose merged
+// report is the one a run in one process writes. --fail-fast stops at the
+// first failed spec. The console summary has one line per
 // requirement (its verdict and its specs by outcome: passed, failed,
 // blocked, skipped, not applicable, interrupted); --junit and --json write
 // reports, the same ones a vendored suite writes with package report. The

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -51,6 +52,52 @@ func requirementIDs(s report.Summary) []string {
 		ids = append(ids, r.ID)
 	}
 	return ids
+}
+
+// silentTarget listens on a socket in dir, accepts and never answers: a
+// spec waits for it (a step timeout of 5s) until the run is cut short. It
+// returns the socket and the number of connections accepted so far (the
+// preflight's among them).
+func silentTarget(dir string) (string, func() int) {
+	socket := filepath.Join(dir, "silent.sock")
+	ln := Successful(net.Listen("unix", socket))
+	done := make(chan struct{})
+	var accepted atomic.Int32
+	DeferCleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer GinkgoRecover()
+		defer close(done)
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			conns = append(conns, c)
+		}
+	}()
+	return socket, func() int { return int(accepted.Load()) }
+}
+
+// expectInterrupted checks a run cut short for reason: exit 4, every spec
+// interrupted, no suite failure.
+func expectInterrupted(session *gexec.Session, jsonFile, reason string) {
+	GinkgoHelper()
+	Expect(session).To(gexec.Exit(exitInterrupted))
+	Expect(session.Out).To(gbytes.Say(`interrupted: ` + reason))
+	Expect(session.Out).To(gbytes.Say(`RESULT: INTERRUPTED \(exit 4\)`))
+	s := readSummary(jsonFile)
+	Expect(s.SuiteFailures).To(BeEmpty())
+	Expect(s.Specs).NotTo(BeEmpty())
+	for _, sp := range s.Specs {
+		Expect(sp.Outcome).To(Equal(report.OutcomeInterrupted), sp.Text)
+	}
 }
 
 // Ordered for one build of the binaries (BeforeAll, not BeforeSuite: the
@@ -139,13 +186,14 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+passed`))
 	})
 
-	It("fails a target that is not there, exit 1, with the failure under its requirement", func() {
+	It("fails a target that accepts and never answers, exit 1, with the failure under its requirement", func() {
 		dir := GinkgoT().TempDir()
 		jsonFile := filepath.Join(dir, "run.json")
-		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", filepath.Join(dir, "absent.sock"),
-			"--require", "CCP-S-01", "--step-timeout", "1s", "--json", jsonFile)
+		socket, _ := silentTarget(dir)
+		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", socket,
+			"--require", "CCP-S-04", "--step-timeout", "1s", "--json", jsonFile)
 		Expect(session).To(gexec.Exit(exitFail))
-		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+failed\s+0\s+[1-9]`))
+		Expect(session.Out).To(gbytes.Say(`CCP-S-04\s+must\s+failed\s+0\s+[1-9]`))
 		Expect(session.Out).To(gbytes.Say(`RESULT: FAIL \(exit 1\)`))
 		s := readSummary(jsonFile)
 		Expect(s.ExitCode).To(Equal(1))
@@ -169,67 +217,37 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		Expect(s.Totals.SpecOutcomes.Passed).To(BeZero())
 	})
 
-	// silentTarget listens on a socket in dir, accepts and never answers:
-	// a spec waits for it (a step timeout of 5s) until the run is cut short.
-	silentTarget := func(dir string) string {
-		socket := filepath.Join(dir, "silent.sock")
-		ln := Successful(net.Listen("unix", socket))
-		done := make(chan struct{})
-		DeferCleanup(func() { ln.Close(); <-done })
-		go func() {
-			defer GinkgoRecover()
-			defer close(done)
-			var conns []net.Conn
-			defer func() {
-				for _, c := range conns {
-					c.Close()
-				}
-			}()
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				conns = append(conns, c)
-			}
-		}()
-		return socket
-	}
+	DescribeTable("reports a run cut short by --timeout as INTERRUPTED, exit 4, not as a failure of the target",
+		func(procs ...string) {
+			dir := GinkgoT().TempDir()
+			jsonFile := filepath.Join(dir, "cut.json")
+			socket, _ := silentTarget(dir)
+			session := wirecertRun(dir, append([]string{"run", "--suite", "ccproxy-server", "--socket", socket,
+				"--require", "CCP-S-11", "--timeout", "1s", "--json", jsonFile}, procs...)...)
+			expectInterrupted(session, jsonFile, "Suite Timeout Elapsed")
+		},
+		Entry("in one process"),
+		Entry("in 2 worker processes", "-p", "2"),
+	)
 
-	expectInterrupted := func(session *gexec.Session, jsonFile, reason string) {
-		GinkgoHelper()
-		Expect(session).To(gexec.Exit(exitInterrupted))
-		Expect(session.Out).To(gbytes.Say(`interrupted: ` + reason))
-		Expect(session.Out).To(gbytes.Say(`RESULT: INTERRUPTED \(exit 4\)`))
-		s := readSummary(jsonFile)
-		Expect(s.SuiteFailures).To(BeEmpty())
-		Expect(s.Specs).NotTo(BeEmpty())
-		for _, sp := range s.Specs {
-			Expect(sp.Outcome).To(Equal(report.OutcomeInterrupted), sp.Text)
-		}
-	}
-
-	It("reports a run cut short by --timeout as INTERRUPTED, exit 4, not as a failure of the target", func() {
-		dir := GinkgoT().TempDir()
-		jsonFile := filepath.Join(dir, "cut.json")
-		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", silentTarget(dir),
-			"--require", "CCP-S-11", "--timeout", "1s", "--json", jsonFile)
-		expectInterrupted(session, jsonFile, "Suite Timeout Elapsed")
-	})
-
-	It("reports a run cut short by Ctrl-C as INTERRUPTED, exit 4", func() {
-		dir := GinkgoT().TempDir()
-		jsonFile := filepath.Join(dir, "int.json")
-		cmd := exec.Command(wirecertBin, "run", "--suite", "ccproxy-server", "--socket", silentTarget(dir),
-			"--require", "CCP-S-11", "--json", jsonFile, "-v")
-		cmd.Dir = dir
-		session := Successful(gexec.Start(cmd, GinkgoWriter, GinkgoWriter))
-		DeferCleanup(func() { session.Kill().Wait(10 * time.Second) })
-		Eventually(session.Out).WithTimeout(runTimeout).Should(gbytes.Say(`CCP-S-11`), "a spec started")
-		session.Signal(os.Interrupt)
-		Eventually(session).WithTimeout(runTimeout).Should(gexec.Exit())
-		expectInterrupted(session, jsonFile, "Interrupted by User")
-	})
+	DescribeTable("reports a run cut short by Ctrl-C as INTERRUPTED, exit 4",
+		func(procs ...string) {
+			dir := GinkgoT().TempDir()
+			jsonFile := filepath.Join(dir, "int.json")
+			socket, accepted := silentTarget(dir)
+			cmd := exec.Command(wirecertBin, append([]string{"run", "--suite", "ccproxy-server", "--socket", socket,
+				"--require", "CCP-S-11", "--json", jsonFile, "-v"}, procs...)...)
+			cmd.Dir = dir
+			session := Successful(gexec.Start(cmd, GinkgoWriter, GinkgoWriter))
+			DeferCleanup(func() { session.Kill().Wait(10 * time.Second) })
+			Eventually(accepted).WithTimeout(runTimeout).Should(BeNumerically(">=", 1), "a spec started")
+			session.Signal(os.Interrupt)
+			Eventually(session).WithTimeout(runTimeout).Should(gexec.Exit())
+			expectInterrupted(session, jsonFile, "Interrupted by User")
+		},
+		Entry("in one process"),
+		Entry("in 2 worker processes", "-p", "2"),
+	)
 
 	It("exits 2 with a clear message on a bad flag", func() {
 		session := wirecertRun(GinkgoT().TempDir(), "run", "--suite", "ccproxy-server", "--socket", "/x.sock", "--step-timeout", "fast")

@@ -97,7 +97,8 @@ func runInContainer(f runFlags, tf targetFlags, stdout io.Writer) (int, error) {
 // (container path to host path).
 func containerArgv(f runFlags, targetArgv []string) ([]string, map[string]string) {
 	argv := []string{containerWirecert, "run", "--suite", f.suites,
-		"--spec-timeout", f.specTimeout.String(), "--step-timeout", f.stepTimeout.String(), "--timeout", f.timeout.String()}
+		"--spec-timeout", f.specTimeout.String(), "--step-timeout", f.stepTimeout.String(),
+		"--start-timeout", f.startTimeout.String(), "--timeout", f.timeout.String(), "-p", fmt.Sprint(f.procs)}
 	for _, opt := range []struct{ name, v string }{
 		{"--require", f.require}, {"--label-filter", f.labelFilter}, {"--focus", f.focus}, {"--skip", f.skip},
 	} {
@@ -110,6 +111,9 @@ func containerArgv(f runFlags, targetArgv []string) ([]string, map[string]string
 	}
 	if f.dryRun {
 		argv = append(argv, "--dry-run")
+	}
+	if f.failFast {
+		argv = append(argv, "--fail-fast")
 	}
 	if f.verbose {
 		argv = append(argv, "-v")

@@ -48,6 +48,13 @@ type runFlags struct {
 	inContainer  bool
 	perPod       bool
 	dryRun       bool
+	// procs is the number of worker processes (-p); 1 runs in this one.
+	procs int
+	// failFast stops the run at the first failed spec.
+	failFast bool
+	// argv is the command line after the program name (run or reference
+	// and its flags), which -p's workers are started with.
+	argv []string
 }
 
 // newRunFlagSet binds the flags of run (withTarget) or reference. A
@@ -77,6 +84,12 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 	fs.DurationVar(&f.stepTimeout, "step-timeout", ccproxy.DefaultStepTimeout, "bound on each wait for the target")
 	fs.DurationVar(&f.startTimeout, "start-timeout", ccproxy.DefaultStartTimeout, "ccproxy-server: bound on each start of a --command proxy, until it accepts on {socket}")
 	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
+	procsHelp := "run the specs in N worker processes of this binary, N at a time; one merged summary and\n" +
+		"the same report files as a run in one process (default 1: in this process)"
+	fs.IntVar(&f.procs, "p", 1, procsHelp)
+	fs.IntVar(&f.procs, "procs", 1, "the same as -p")
+	fs.BoolVar(&f.failFast, "fail-fast", false, "stop at the first failed spec: the specs not run are skipped (with -p, the ones\n"+
+		"running elsewhere interrupted)")
 	junit, json := "", ""
 	if !withTarget {
 		junit, json = referenceJUnit, referenceJSON
@@ -126,6 +139,9 @@ func (f *runFlags) validate() (selection, error) {
 		}
 	}
 	sel.timeouts = timeouts{spec: f.specTimeout, step: f.stepTimeout, start: f.startTimeout}
+	if f.procs < 1 {
+		return sel, usageErrorf("-p %d: allowed a number of worker processes of 1 or more", f.procs)
+	}
 	ss, err := findSuites(f.suites)
 	if err != nil {
 		return sel, err
@@ -167,7 +183,7 @@ func (f *runFlags) validate() (selection, error) {
 
 // runCommand is `wirecert run`.
 func runCommand(args []string, stdout, stderr io.Writer) (int, error) {
-	var f runFlags
+	f := runFlags{argv: append([]string{"run"}, args...)}
 	fs := newRunFlagSet("run", &f, true)
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return exitUsage, err
@@ -205,7 +221,7 @@ func runCommand(args []string, stdout, stderr io.Writer) (int, error) {
 
 // referenceCommand is `wirecert reference`: `make conformance`.
 func referenceCommand(args []string, stdout, stderr io.Writer) (int, error) {
-	var f runFlags
+	f := runFlags{argv: append([]string{"reference"}, args...)}
 	fs := newRunFlagSet("reference", &f, false)
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return exitUsage, err
@@ -224,23 +240,39 @@ func referenceCommand(args []string, stdout, stderr io.Writer) (int, error) {
 	return execute(regs, sel, f, stdout)
 }
 
-// execute registers the suites and runs them in-process, once: Ginkgo runs
-// one suite per process.
+// execute registers the suites and runs them: in this process, once
+// (Ginkgo runs one suite per process), or with -p in worker processes; in
+// a worker, its share.
 func execute(regs []registration, sel selection, f runFlags, stdout io.Writer) (int, error) {
+	if wc, worker := workerFromEnv(); worker {
+		return runWorker(wc, regs, sel, f)
+	}
+	if f.procs > 1 && !f.dryRun {
+		return runParallel(regs, sel, f, stdout)
+	}
+	for _, r := range regs {
+		r.register()
+	}
+	opts := reportOptions(regs, f, stdout)
+	summary, err := report.RunSpecs(&verdictOnly{}, suiteDescription(opts), opts, suiteConfig(sel, f), reporterConfig(f))
+	if err != nil {
+		return exitFail, err
+	}
+	printReportFiles(f, stdout)
+	return summary.ExitCode, nil
+}
+
+// suiteDescription is the Ginkgo suite description of a run: the focus
+// and skip expressions match it too, so a worker must use the same.
+func suiteDescription(opts report.Options) string { return "wirecert " + opts.Suite }
+
+// reportOptions names the run's suites and targets for the report.
+func reportOptions(regs []registration, f runFlags, stdout io.Writer) report.Options {
 	names, targets := make([]string, len(regs)), make([]string, len(regs))
 	for i, r := range regs {
-		r.register()
 		names[i], targets[i] = r.suite, r.target
 	}
-	sc := types.NewDefaultSuiteConfig()
-	sc.LabelFilter = sel.labelFilter
-	sc.FocusStrings, sc.SkipStrings = sel.focus, sel.skip
-	sc.Timeout = f.timeout
-	sc.DryRun = f.dryRun
-	rc := types.NewDefaultReporterConfig()
-	rc.NoColor, rc.Verbose = f.noColor, f.verbose
-	rc.SilenceSkips = true // a --require run would print a line of S
-	opts := report.Options{
+	return report.Options{
 		Suite:     strings.Join(names, ", "),
 		Target:    strings.Join(targets, ", "),
 		Strict:    f.strict,
@@ -248,14 +280,32 @@ func execute(regs []registration, sel selection, f runFlags, stdout io.Writer) (
 		JSONFile:  f.json,
 		Out:       stdout,
 	}
-	summary, err := report.RunSpecs(&verdictOnly{}, "wirecert "+opts.Suite, opts, sc, rc)
-	if err != nil {
-		return exitFail, err
-	}
+}
+
+// suiteConfig is the Ginkgo configuration of the run's selection.
+func suiteConfig(sel selection, f runFlags) types.SuiteConfig {
+	sc := types.NewDefaultSuiteConfig()
+	sc.LabelFilter = sel.labelFilter
+	sc.FocusStrings, sc.SkipStrings = sel.focus, sel.skip
+	sc.Timeout = f.timeout
+	sc.DryRun = f.dryRun
+	sc.FailFast = f.failFast
+	return sc
+}
+
+// reporterConfig is the configuration of Ginkgo's console output.
+func reporterConfig(f runFlags) types.ReporterConfig {
+	rc := types.NewDefaultReporterConfig()
+	rc.NoColor, rc.Verbose = f.noColor, f.verbose
+	rc.SilenceSkips = true // a --require run would print a line of S
+	return rc
+}
+
+// printReportFiles names the report files written.
+func printReportFiles(f runFlags, stdout io.Writer) {
 	if f.json != "" || f.junit != "" {
 		fmt.Fprintf(stdout, "reports: %s\n", strings.Join(nonEmpty(f.json, f.junit), ", "))
 	}
-	return summary.ExitCode, nil
 }
 
 // verdictOnly is the GinkgoTestingT of a CLI run: the summary's exit code

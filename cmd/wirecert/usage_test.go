@@ -32,6 +32,7 @@ var _ = Describe("usage errors", func() {
 		Entry("open quote in command", []string{"run", "--suite", "ccproxy-server", "--command", "p '{socket}"}, "--command: unterminated quote"),
 		Entry("bad duration", []string{"run", "--suite", "ccproxy-server", "--socket", "/x.sock", "--spec-timeout", "soon"}, `invalid value "soon" for flag -spec-timeout`),
 		Entry("zero duration", []string{"reference", "--step-timeout", "0s"}, "--step-timeout 0s: allowed a positive duration"),
+		Entry("no worker processes", []string{"reference", "-p", "0"}, "-p 0: allowed a number of worker processes of 1 or more"),
 		Entry("negative start timeout", []string{"run", "--suite", "ccproxy-server", "--command", "p {socket}", "--start-timeout", "-1s"}, "--start-timeout -1s: allowed a positive duration"),
 		Entry("unknown requirement", []string{"reference", "--require", "CCP-S-01,CCP-S-99"}, `--require: unknown requirement ID: "CCP-S-99"`),
 		Entry("requirement of another suite", []string{"run", "--suite", "ccproxy-server", "--socket", "/x.sock", "--require", "SPC-S-01"}, `--require "SPC-S-01" is not checked by the selected suites: allowed CCP-S-* (ccproxy-server)`),
@@ -50,6 +51,8 @@ var _ = Describe("usage errors", func() {
 		Expect(stdout.String()).To(ContainSubstring("-spec-timeout"))
 		Expect(stdout.String()).To(ContainSubstring("-require"))
 		Expect(stdout.String()).To(ContainSubstring("-dry-run"))
+		Expect(stdout.String()).To(ContainSubstring("-procs"))
+		Expect(stdout.String()).To(ContainSubstring("-fail-fast"))
 	})
 
 	It("documents every exit status in the usage", func() {
