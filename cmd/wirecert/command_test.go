@@ -30,3 +30,16 @@ var _ = Describe("splitCommand", func() {
 		Entry("trailing backslash", `p \`),
 	)
 })
+
+var _ = Describe("shellJoin", func() {
+	DescribeTable("joins argv as a command line that splits back into it",
+		func(argv []string, want string) {
+			Expect(shellJoin(argv)).To(Equal(want))
+			Expect(splitCommand(shellJoin(argv))).To(Equal(argv))
+		},
+		Entry("plain words", []string{"ccproxy", "--socket", "{socket}"}, "ccproxy --socket {socket}"),
+		Entry("a script", []string{"sh", "-c", "echo boom >&2; exit 3", "{socket}"}, `sh -c 'echo boom >&2; exit 3' {socket}`),
+		Entry("a single quote", []string{"echo", "it's"}, `echo 'it'\''s'`),
+		Entry("an empty argument", []string{"a", "", "b"}, "a '' b"),
+	)
+})

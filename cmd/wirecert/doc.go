@@ -12,8 +12,11 @@
 // --label-filter and --focus; with -p N in N worker processes of this
 // binary, which claim the specs one by one from the parent, whose merged
 // report is the one a run in one process writes. --fail-fast stops at the
-// first failed spec. The console summary has one line per
-// requirement (its verdict and its specs by outcome: passed, failed,
+// first failed spec. Before the first spec, `wirecert run` checks the target
+// (a --socket accepts, a --command is found and, for a proxy or a spacer
+// service, starts and listens or answers once): a target failing that is a
+// usage error, exit 2, with what it did. The console summary has one line
+// per requirement (its verdict and its specs by outcome: passed, failed,
 // blocked, skipped, not applicable, interrupted); --junit and --json write
 // reports, the same ones a vendored suite writes with package report. The
 // exit status is 0 when every selected must-level requirement passed (with

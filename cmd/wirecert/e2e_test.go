@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -157,9 +158,13 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 	It("bounds each start of a --command proxy by --start-timeout", func() {
 		dir := GinkgoT().TempDir()
 		jsonFile := filepath.Join(dir, "run.json")
-		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--command", "sh -c 'exec sleep 60' {socket}",
+		// The preflight's start listens; every spec's start never does.
+		marker := filepath.Join(dir, "started")
+		command := fmt.Sprintf(`sh -c 'if [ -e %s ]; then exec sleep 60; fi; touch %s; exec %s --socket "$0"' {socket}`, marker, marker, ccproxyBin)
+		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--command", command,
 			"--require", "CCP-S-05", "--start-timeout", "300ms", "--json", jsonFile)
 		Expect(session).To(gexec.Exit(exitFail))
+		Expect(session.Out).To(gbytes.Say(`preflight: ccproxy-server target .*: listening on \{socket\}`))
 		s := readSummary(jsonFile)
 		Expect(s.Specs).NotTo(BeEmpty())
 		for _, sp := range s.Specs {
@@ -193,6 +198,7 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", socket,
 			"--require", "CCP-S-04", "--step-timeout", "1s", "--json", jsonFile)
 		Expect(session).To(gexec.Exit(exitFail))
+		Expect(session.Out).To(gbytes.Say(`preflight: ccproxy-server target --socket .*: accepts connections`))
 		Expect(session.Out).To(gbytes.Say(`CCP-S-04\s+must\s+failed\s+0\s+[1-9]`))
 		Expect(session.Out).To(gbytes.Say(`RESULT: FAIL \(exit 1\)`))
 		s := readSummary(jsonFile)
@@ -201,12 +207,13 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		Expect(s.Specs[0].Message).NotTo(BeEmpty())
 	})
 
-	It("lists a selection with --dry-run: DRY RUN, exit 0, nothing passed, nothing started", func() {
+	It("lists a selection with --dry-run: DRY RUN, exit 0, nothing passed, nothing started, no preflight", func() {
 		dir := GinkgoT().TempDir()
 		jsonFile := filepath.Join(dir, "dry.json")
 		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", filepath.Join(dir, "absent.sock"),
 			"--require", "CCP-S-01", "--dry-run", "--json", jsonFile)
 		Expect(session).To(gexec.Exit(exitPass))
+		Expect(string(session.Out.Contents())).NotTo(ContainSubstring("preflight"))
 		Expect(session.Out).To(gbytes.Say(`DRY RUN: specs listed, none run`))
 		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+skipped\s+0\s+0`))
 		Expect(session.Out).To(gbytes.Say(`RESULT: DRY RUN \(exit 0\)`))
@@ -240,7 +247,8 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 			cmd.Dir = dir
 			session := Successful(gexec.Start(cmd, GinkgoWriter, GinkgoWriter))
 			DeferCleanup(func() { session.Kill().Wait(10 * time.Second) })
-			Eventually(accepted).WithTimeout(runTimeout).Should(BeNumerically(">=", 1), "a spec started")
+			// the preflight's connection, then a spec's
+			Eventually(accepted).WithTimeout(runTimeout).Should(BeNumerically(">=", 2), "a spec started")
 			session.Signal(os.Interrupt)
 			Eventually(session).WithTimeout(runTimeout).Should(gexec.Exit())
 			expectInterrupted(session, jsonFile, "Interrupted by User")

@@ -82,7 +82,8 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 		"exit 0, nothing counted as passed)")
 	fs.DurationVar(&f.specTimeout, "spec-timeout", ccproxy.DefaultSpecTimeout, "bound on each spec")
 	fs.DurationVar(&f.stepTimeout, "step-timeout", ccproxy.DefaultStepTimeout, "bound on each wait for the target")
-	fs.DurationVar(&f.startTimeout, "start-timeout", ccproxy.DefaultStartTimeout, "ccproxy-server: bound on each start of a --command proxy, until it accepts on {socket}")
+	fs.DurationVar(&f.startTimeout, "start-timeout", ccproxy.DefaultStartTimeout, "bound on each start of a --command proxy, until it accepts on {socket}, and on the\n"+
+		"preflight's wait for a --command target (a proxy listening, a spacer service answering)")
 	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
 	procsHelp := "run the specs in N worker processes of this binary, N at a time; one merged summary and\n" +
 		"the same report files as a run in one process (default 1: in this process)"
@@ -215,6 +216,13 @@ func runCommand(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if f.inContainer {
 		return runInContainer(f, tf, stdout)
+	}
+	// The target is checked once, before any spec: a worker of -p runs
+	// after its parent checked it, and a dry run starts nothing.
+	if _, worker := workerFromEnv(); !worker && !f.dryRun {
+		if err := preflight(sel.suites[0], tf, stdout); err != nil {
+			return exitUsage, err
+		}
 	}
 	return execute([]registration{reg}, sel, f, stdout)
 }

@@ -96,7 +96,18 @@ func processesOf(bin string) []int {
 	return pids
 }
 
-var _ = Describe("wirecert run and reference with -p and --fail-fast, built and run", Ordered, ContinueOnFailure, func() {
+// stderrLines are the non-empty lines a session wrote on stderr.
+func stderrLines(session *gexec.Session) []string {
+	var lines []string
+	for _, l := range strings.Split(string(session.Err.Contents()), "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+var _ = Describe("wirecert run and reference with -p, --fail-fast and the preflight, built and run", Ordered, ContinueOnFailure, func() {
 
 	BeforeAll(func() {
 		wirecertBin = Successful(gexec.Build("github.com/wirecert/wirecert/cmd/wirecert"))
@@ -195,4 +206,47 @@ var _ = Describe("wirecert run and reference with -p and --fail-fast, built and 
 		Entry("in one process"),
 		Entry("in 3 worker processes", "-p", "3"),
 	)
+
+	Context("the preflight", func() {
+		It("refuses a --socket path that is not there: exit 2, one error line naming the path, no spec run", func() {
+			dir := GinkgoT().TempDir()
+			socket := filepath.Join(dir, "absent.sock")
+			session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", socket)
+			Expect(session).To(gexec.Exit(exitUsage))
+			Expect(stderrLines(session)).To(ConsistOf(And(ContainSubstring(socket), ContainSubstring("no such file"))))
+			Expect(string(session.Out.Contents())).NotTo(ContainSubstring("Running Suite"))
+		})
+
+		It("refuses a command that exits at once: exit 2, naming its exit status and its last stderr line", func() {
+			session := wirecertRun(GinkgoT().TempDir(), "run", "--suite", "ccproxy-server",
+				"--command", `sh -c 'echo boom >&2; exit 3' {socket}`)
+			Expect(session).To(gexec.Exit(exitUsage))
+			Expect(session.Err).To(gbytes.Say(`preflight: ccproxy-server target --command sh -c 'echo boom >&2; exit 3' \{socket\} exited with exit status 3`))
+			Expect(session.Err).To(gbytes.Say(`\n\s+boom\n`))
+			Expect(string(session.Out.Contents())).NotTo(ContainSubstring("Running Suite"))
+		})
+
+		It("refuses a command that is not found, for every suite with a command", func() {
+			for _, args := range [][]string{
+				{"--suite", "ccproxy-server", "--command", "no-such-proxy --socket {socket}"},
+				{"--suite", "ccproxy-client", "--command", "no-such-shim {socket} {token}"},
+				{"--suite", "spacer-service", "--command", "no-such-spacer"},
+			} {
+				session := wirecertRun(GinkgoT().TempDir(), append([]string{"run"}, args...)...)
+				Expect(session).To(gexec.Exit(exitUsage))
+				Expect(session.Err).To(gbytes.Say(`program "no-such-\w+" not found`))
+			}
+		})
+
+		It("refuses a spacer service that never answers, after the start timeout, and stops it", func() {
+			session := wirecertRun(GinkgoT().TempDir(), "run", "--suite", "spacer-service",
+				"--command", "sleep 617", "--start-timeout", "500ms")
+			Expect(session).To(gexec.Exit(exitUsage))
+			Expect(session.Err).To(gbytes.Say(`spacer-service target --command sleep 617 did not answer a RoomsRequest on fd 3 within the start timeout 500ms`))
+			Expect(processesOf("sleep")).NotTo(ContainElement(Satisfy(func(pid int) bool {
+				cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+				return string(cmdline) == "sleep\x00617\x00"
+			})), "the service is stopped")
+		})
+	})
 })

@@ -24,6 +24,9 @@ type suite struct {
 	// reference registers the suite's specs against the built-in
 	// reference implementation.
 	reference func(t timeouts) registration
+	// preflight, when set, checks a --command target (whose program was
+	// found) before the first spec, and says what it saw.
+	preflight func(f targetFlags) (string, error)
 }
 
 // registration is a suite ready to register: the target's name for the
@@ -80,6 +83,7 @@ var suites = []suite{
 			t.SpecTimeout, t.StepTimeout, t.StartTimeout = to.spec, to.step, to.start
 			return registration{"ccproxy-server", t.Name, func() { ccproxy.ServerSpecs(t) }}
 		},
+		preflight: preflightProxy,
 	},
 	{
 		name:       "ccproxy-client",
@@ -119,6 +123,7 @@ var suites = []suite{
 			t.SpecTimeout, t.StepTimeout = to.spec, to.step
 			return registration{"spacer-service", t.Name, func() { spacer.ServiceSpecs(t) }}
 		},
+		preflight: preflightSpacer,
 	},
 	{
 		name:       "spacer-client",
