@@ -122,14 +122,11 @@ var _ = Describe("wirecert run and reference with -p, --fail-fast and the prefli
 	})
 
 	Context("-p", func() {
-		// The reference run, without the one spec that races with its own
-		// proxy closing the connection (CCP-S-07's E-flagged Hyper ping:
-		// under load the version command it writes after the ping can
-		// meet the close, serially as in parallel).
+		// The whole reference run, serially or in worker processes.
 		referenceRun := func(dir string, procs ...string) (*gexec.Session, report.Summary, []string) {
 			GinkgoHelper()
 			jsonFile, junitFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
-			session := wirecertRun(dir, append([]string{"reference", "--no-color", "--skip", "E on an attached runtime's Hyper ping",
+			session := wirecertRun(dir, append([]string{"reference", "--no-color",
 				"--json", jsonFile, "--junit", junitFile}, procs...)...)
 			Expect(session).To(gexec.Exit(exitPass), func() string { return string(session.Out.Contents()) })
 			return session, readSummary(jsonFile), junitCases(junitFile)
