@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -120,6 +122,9 @@ var suites = []suite{
 		},
 		reference: func(to timeouts) registration {
 			t := spacer.ReferenceService()
+			if bin, ok := siblingSpacer(); ok {
+				t = spacer.ReferenceServiceAt(bin)
+			}
 			t.SpecTimeout, t.StepTimeout = to.spec, to.step
 			return registration{"spacer-service", t.Name, func() { spacer.ServiceSpecs(t) }}
 		},
@@ -206,4 +211,24 @@ func checkRequire(ids []string, ss []suite) error {
 		}
 	}
 	return nil
+}
+
+// SpacerBinary is the reference spacer service's own binary (a build of
+// reference/spacer/cmd/spacer) that `wirecert reference` runs for the
+// service's process form when it lies beside the wirecert binary, as
+// `make conformance` builds them: it starts in a fraction of the time the
+// wirecert binary, re-executed otherwise, takes.
+const SpacerBinary = "wirecert-spacer"
+
+// siblingSpacer finds SpacerBinary beside the running binary.
+func siblingSpacer() (string, bool) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", false
+	}
+	bin := filepath.Join(filepath.Dir(exe), SpacerBinary)
+	if st, err := os.Stat(bin); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		return "", false
+	}
+	return bin, true
 }
