@@ -47,6 +47,7 @@ type runFlags struct {
 	noColor      bool
 	inContainer  bool
 	perPod       bool
+	noPreflight  bool
 	dryRun       bool
 	// procs is the number of worker processes (-p); 1 runs in this one.
 	procs int
@@ -66,6 +67,8 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 		fs.StringVar(&f.socket, "socket", "", "unix socket of a running proxy under test")
 		fs.StringVar(&f.command, "command", "", "command starting the target, with {socket} (and {token} for a shim);\n"+
 			"split like a shell would, without expansion; or give argv after --")
+		fs.BoolVar(&f.noPreflight, "no-preflight", false, "skip the check of the target before the first spec: every spec then meets a dead target\n"+
+			"on its own (each within its timeouts)")
 		fs.BoolVar(&f.perPod, "per-pod", false, "ccproxy-server: the proxy is per-pod (serves one VM, exits after UnregisterVM\n"+
 			"or when its agent goes); specs needing a second VM start a second proxy")
 		fs.BoolVar(&f.inContainer, "in-container", false, "run the suite and the --command target in a privileged container (image FROM scratch:\n"+
@@ -219,7 +222,7 @@ func runCommand(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	// The target is checked once, before any spec: a worker of -p runs
 	// after its parent checked it, and a dry run starts nothing.
-	if _, worker := workerFromEnv(); !worker && !f.dryRun {
+	if _, worker := workerFromEnv(); !worker && !f.dryRun && !f.noPreflight {
 		if err := preflight(sel.suites[0], tf, stdout); err != nil {
 			return exitUsage, err
 		}
