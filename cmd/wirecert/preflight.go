@@ -246,7 +246,7 @@ func preflightProxy(tf targetFlags) (string, error) {
 	defer p.stop()
 	timeout := time.NewTimer(tf.start)
 	defer timeout.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
+	tick := time.NewTicker(time.Millisecond) // a dial of a missing path is cheap
 	defer tick.Stop()
 	done := p.done
 	for {

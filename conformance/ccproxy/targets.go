@@ -34,6 +34,10 @@ const (
 // ProxySocketName is the socket a started proxy listens on in its dir.
 const ProxySocketName = "proxy.sock"
 
+// socketPoll is how often a started proxy's socket is tried until it
+// accepts.
+const socketPoll = time.Millisecond
+
 // StopGrace is how long a command target's process gets between SIGTERM
 // and SIGKILL, and its output pipes after it exited.
 const StopGrace = 5 * time.Second
@@ -446,7 +450,9 @@ func (s *servingProcess) alive() error {
 // processes of its target run is a daemon's parent: the wait goes on.
 func awaitSocket(ctx context.Context, p *process, socket string) error {
 	began := time.Now()
-	tick := time.NewTicker(10 * time.Millisecond)
+	// A dial of a path not there yet is a few microseconds: looking
+	// every millisecond costs the start at most that.
+	tick := time.NewTicker(socketPoll)
 	defer tick.Stop()
 	done := p.done
 	for {
