@@ -56,6 +56,16 @@ func init() {
 			h.Version = api.Version
 			return Forward
 		}})
+	register("CCP-S-06-must-opcode", Fault{Requirement: "CCP-S-06", What: "an opcode out of range is served as a valid one: a command's as AttachVM, a stream's as stdin",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			switch {
+			case h.Type == api.TypeCommand && h.Opcode > api.CmdSignal:
+				h.Opcode = api.CmdAttachVM
+			case h.Type == api.TypeStream && h.Opcode > api.StreamLog:
+				h.Opcode = api.StreamStdin
+			}
+			return Forward
+		}})
 	register("CCP-S-07-must", Fault{Requirement: "CCP-S-07", What: "reserved bits set close the connection",
 		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
 			if h.CheckReserved() != nil {
