@@ -274,7 +274,7 @@ func (c *serverConn) expectClosedAfterFrames(why string) []api.Frame {
 			frames = append(frames, f)
 			continue
 		}
-		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+		if closedErr(err) {
 			return frames
 		}
 		Fail(c.name + ": expected the proxy to close the connection within " + c.step.String() + " (" + why + "), but: " + err.Error())

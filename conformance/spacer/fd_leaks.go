@@ -79,12 +79,10 @@ func openFds() map[int]fdIdentity {
 // leftOpen lists the fds open now and not before (by number and what they
 // refer to) that refer to something the fake sent.
 func (r *clientRun) leftOpen(before map[int]fdIdentity) []string {
+	now := openFds()
 	var left []string
-	for fd, id := range openFds() {
-		if was, ok := before[fd]; ok && was == id {
-			continue
-		}
-		if what, ok := r.sent.has(id); ok {
+	for _, fd := range freshFds(before, now) {
+		if what, ok := r.sent.has(now[fd]); ok {
 			left = append(left, fmt.Sprintf("fd %d (%s)", fd, what))
 		}
 	}
@@ -109,12 +107,7 @@ func (r *clientRun) expectSentFdsClosed(before map[int]fdIdentity) {
 // other leak is seen.
 func newFds(before map[int]fdIdentity) string {
 	now := openFds()
-	var fresh []int
-	for fd, id := range now {
-		if was, ok := before[fd]; !ok || was != id {
-			fresh = append(fresh, fd)
-		}
-	}
+	fresh := freshFds(before, now)
 	if conf, _ := GinkgoConfiguration(); conf.ParallelTotal > 1 && conf.OutputInterceptorMode != "none" {
 		fresh = withoutCapturePipe(fresh, now)
 	}
@@ -147,4 +140,16 @@ func withoutCapturePipe(fresh []int, ids map[int]fdIdentity) []int {
 func nonBlocking(fd int) bool {
 	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 	return err == nil && flags&unix.O_NONBLOCK != 0
+}
+
+// freshFds are the fds of now that before did not have, by number and
+// what they refer to.
+func freshFds(before, now map[int]fdIdentity) []int {
+	var fresh []int
+	for fd, id := range now {
+		if was, ok := before[fd]; !ok || was != id {
+			fresh = append(fresh, fd)
+		}
+	}
+	return fresh
 }
