@@ -521,10 +521,12 @@ func unchecked(req RequirementResult, specs []SpecResult, failed map[string]bool
 	}
 	_, must := specsOf(req.ID, specs)
 	var blockers []string
+	seen := map[string]bool{}
 	for _, sp := range must {
-		if sp.Outcome != OutcomeBlocked || slices.Contains(blockers, sp.BlockedBy) {
+		if sp.Outcome != OutcomeBlocked || seen[sp.BlockedBy] {
 			continue
 		}
+		seen[sp.BlockedBy] = true
 		b := sp.BlockedBy
 		switch _, ran := failed[b]; {
 		case failed[b]:

@@ -300,6 +300,8 @@ var _ = Describe("Summarize", func() {
 			"CCP-S-20", "blocked by CCP-S-13"),
 		Entry("blocked by one that failed", run(spec("CCP-S-13", must, types.SpecStateFailed, "y"), blocked("CCP-S-20", must, "CCP-S-13", "x")),
 			"CCP-S-20", "blocked by CCP-S-13, which failed"),
+		Entry("blocked twice by one that failed: named once", run(spec("CCP-S-13", must, types.SpecStateFailed, "y"), blocked("CCP-S-20", must, "CCP-S-13", "x"), blocked("CCP-S-20", must, "CCP-S-13", "x")),
+			"CCP-S-20", "blocked by CCP-S-13, which failed"),
 		Entry("blocked by two, one not selected", run(spec("CCP-S-13", must, types.SpecStatePassed, ""), blocked("CCP-S-20", must, "CCP-S-17", "x"), blocked("CCP-S-20", must, "CCP-S-13", "x")),
 			"CCP-S-20", "blocked by CCP-S-13; CCP-S-17, not selected"),
 		Entry("skipped", run(spec("SPC-S-01", must, types.SpecStateSkipped, "needs root: namespaces\nmore")),
