@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -31,6 +33,18 @@ type serverConn struct {
 	// lastCommand is the opcode of the last command sent, for the choice
 	// of a barrier.
 	lastCommand uint8
+	// env is the spec's environment, whose other connections and answer
+	// latency a wait looks at (see awaitFrame).
+	env *serverEnv
+	// unanswered counts the commands sent whose response was not read
+	// yet, sentAt (Unix nanoseconds) is when the last was sent, and raw
+	// says bytes were written that the count cannot know (raw sends):
+	// atomics, since a spec may send from a goroutine of its own.
+	unanswered atomic.Int32
+	sentAt     atomic.Int64
+	raw        atomic.Bool
+	sentMu     sync.Mutex
+	frames     sentFrames // the boundaries of what was sent, under sentMu
 }
 
 // send sends a well-formed frame whose payload is p (JSON-encoded unless
@@ -39,22 +53,35 @@ func (c *serverConn) send(t api.FrameType, op uint8, p any) {
 	GinkgoHelper()
 	payload, err := api.MarshalPayload(p)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(c.peer.SendFrame(api.NewFrame(t, op, false, payload))).To(Succeed(), "%s: sending %s %s", c.name, t, api.OpcodeName(t, op))
-	if t == api.TypeCommand {
-		c.lastCommand = op
-	}
+	Expect(c.sendFrame(api.NewFrame(t, op, false, payload))).To(Succeed(), "%s: sending %s %s", c.name, t, api.OpcodeName(t, op))
+}
+
+// sendFrame writes f as it is, accounting for a command.
+func (c *serverConn) sendFrame(f api.Frame) error {
+	err := c.peer.SendFrame(f)
+	c.sent(api.AppendFrame(nil, f))
+	return err
+}
+
+// sendRaw writes b as it is, in the given chunks, accounting for the
+// commands it completes.
+func (c *serverConn) sendRaw(b []byte, chunks ...int) error {
+	err := c.peer.Send(b, chunks...)
+	c.sent(b)
+	return err
 }
 
 // sendBytes writes b in the given chunks (one write without chunks).
 func (c *serverConn) sendBytes(b []byte, chunks ...int) {
 	GinkgoHelper()
-	Expect(c.peer.Send(b, chunks...)).To(Succeed(), "%s: sending %s", c.name, describeBytes(b))
+	Expect(c.sendRaw(b, chunks...)).To(Succeed(), "%s: sending %s", c.name, describeBytes(b))
 }
 
 // sendEachRead writes b in the given chunks, each only once the proxy has
 // read everything before it (CCP-S-03: fragmentation proven, not by luck).
 func (c *serverConn) sendEachRead(b []byte, chunks ...int) {
 	GinkgoHelper()
+	defer c.sent(b)
 	Expect(c.peer.SendEachRead(b, c.step, chunks...)).To(Succeed(), "%s: sending %s in writes of %v, each read by the proxy before the next (CCP-S-03)", c.name, describeBytes(b), chunks)
 }
 
@@ -62,9 +89,24 @@ func (c *serverConn) sendEachRead(b []byte, chunks ...int) {
 // fields must be zero), and judges it as an emitted frame.
 func (c *serverConn) next() api.Frame {
 	GinkgoHelper()
-	f, err := c.peer.ReadFrameStrict(c.step)
-	var he *api.HeaderError
-	if errors.As(err, &he) {
+	return c.nextAwaiting(0)
+}
+
+// nextAwaiting is next for the response to a command of opcode op (0: any
+// frame), which a wait may find overdue (see awaitFrame).
+func (c *serverConn) nextAwaiting(op uint8) api.Frame {
+	GinkgoHelper()
+	f, err := c.awaitFrame(c.peer.ReadFrameStrict, op)
+	var (
+		he  *api.HeaderError
+		mis *misroutedError
+		od  *overdueError
+	)
+	switch {
+	case err == nil:
+		expectEmitted(f)
+		return f
+	case errors.As(err, &he):
 		// A header no sender may emit is CCP-S-01's failure: in a spec of
 		// another requirement it blocks the spec.
 		framing := c.framing
@@ -72,12 +114,16 @@ func (c *serverConn) next() api.Frame {
 			framing = "CCP-S-01"
 		}
 		requirement.Precondition(framing, func() {
-			Expect(err).NotTo(HaveOccurred(), "%s: expected a well-formed frame from the proxy (%s)", c.name, framing)
+			requirement.Fail(fmt.Sprintf("%s: expected a well-formed frame from the proxy (%s): %v", c.name, framing, err))
 		})
+	case errors.As(err, &mis):
+		// The order every wait relies on is broken: CCP-S-11's failure.
+		requirement.Precondition("CCP-S-11", func() { requirement.Fail(c.name + ": " + mis.Error()) })
+	case errors.As(err, &od):
+		requirement.Fail(c.name + ": " + od.Error())
 	}
-	Expect(err).NotTo(HaveOccurred(), "%s: expected a well-formed frame from the proxy within %v (CCP-S-01: Version 2, HeaderLength 3, zero reserved fields)", c.name, c.step)
-	expectEmitted(f)
-	return f
+	requirement.Fail(fmt.Sprintf("%s: expected a well-formed frame from the proxy within %v (CCP-S-01: Version 2, HeaderLength 3, zero reserved fields): %v", c.name, c.step, err))
+	return api.Frame{}
 }
 
 // expectEmitted judges a frame the proxy sent: CCP-S-02 (E only on
@@ -113,9 +159,13 @@ func expectErrorPayload(f api.Frame) {
 // command with opcode op.
 func (c *serverConn) response(op uint8) api.Frame {
 	GinkgoHelper()
-	f := c.next()
+	f := c.nextAwaiting(op)
 	Expect(f).To(matchers.HaveFrameType(api.TypeResponse), "%s: expected the response to %s as the next frame", c.name, api.OpcodeName(api.TypeCommand, op))
-	Expect(f).To(matchers.HaveOpcode(op), "%s: a response carries its command's opcode (CCP-S-11)", c.name)
+	// Responses in their commands' order is CCP-S-11's: a response with
+	// another opcode breaks it, whichever requirement the spec checks.
+	requirement.Precondition("CCP-S-11", func() {
+		Expect(f).To(matchers.HaveOpcode(op), "%s: a response carries its command's opcode (CCP-S-11)", c.name)
+	})
 	return f
 }
 
@@ -206,26 +256,29 @@ func (c *serverConn) barrier(why string) (open bool) {
 	op, payload := c.barrierCommand()
 	body, err := api.MarshalPayload(payload)
 	Expect(err).NotTo(HaveOccurred())
-	if err := c.peer.SendFrame(api.NewFrame(api.TypeCommand, op, false, body)); err != nil {
+	if err := c.sendFrame(api.NewFrame(api.TypeCommand, op, false, body)); err != nil {
 		if closedErr(err) {
 			return false
 		}
-		Fail(fmt.Sprintf("%s: sending a barrier %s (%s): %v", c.name, api.OpcodeName(api.TypeCommand, op), why, err))
+		requirement.Fail(fmt.Sprintf("%s: sending a barrier %s (%s): %v", c.name, api.OpcodeName(api.TypeCommand, op), why, err))
 	}
-	c.lastCommand = op
-	f, err := c.peer.ReadFrame(c.step)
+	f, err := c.awaitFrame(c.peer.ReadFrame, op)
+	var (
+		mis *misroutedError
+		od  *overdueError
+	)
 	switch {
 	case closedErr(err):
 		return false
-	case errors.Is(err, framepeer.ErrTimeout):
+	case errors.Is(err, framepeer.ErrTimeout), errors.As(err, &mis), errors.As(err, &od):
 		requirement.Precondition("CCP-S-11", func() {
-			Fail(fmt.Sprintf("%s: no response to the barrier %s within %v: a proxy keeping CCP-S-11's order (one response per command, in order) answers it next, which shows that nothing came before it (%s)",
-				c.name, api.OpcodeName(api.TypeCommand, op), c.step, why))
+			requirement.Fail(fmt.Sprintf("%s: no response to the barrier %s: a proxy keeping CCP-S-11's order (one response per command, in order) answers it next, which shows that nothing came before it (%s): %v",
+				c.name, api.OpcodeName(api.TypeCommand, op), why, err))
 		})
 	case err != nil:
-		Fail(fmt.Sprintf("%s: expected nothing but the response to a barrier %s (%s), but reading failed: %v", c.name, api.OpcodeName(api.TypeCommand, op), why, err))
+		requirement.Fail(fmt.Sprintf("%s: expected nothing but the response to a barrier %s (%s), but reading failed: %v", c.name, api.OpcodeName(api.TypeCommand, op), why, err))
 	case f.Header.Type != api.TypeResponse || f.Header.Opcode != op:
-		Fail(fmt.Sprintf("%s: expected nothing before the response to a barrier %s (%s), but the proxy sent %s", c.name, api.OpcodeName(api.TypeCommand, op), why, f))
+		requirement.Fail(fmt.Sprintf("%s: expected nothing before the response to a barrier %s (%s), but the proxy sent %s", c.name, api.OpcodeName(api.TypeCommand, op), why, f))
 	}
 	expectEmitted(f)
 	return true

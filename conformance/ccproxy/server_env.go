@@ -37,6 +37,10 @@ type serverEnv struct {
 	inst   *ServerInstance // nil for a Dial-only target
 	dir    string
 	step   time.Duration
+	// wires are the spec's connections, latency the target's answers so
+	// far: what a wait for an answer looks at (see awaitFrame).
+	wires   *wireSet
+	latency *latencyMeter
 }
 
 // newServerEnv prepares a spec: a short temp dir (unix socket paths must fit
@@ -53,7 +57,7 @@ func newServerEnv(t ServerTarget) *serverEnv {
 	dir, err := os.MkdirTemp("", "ccps-")
 	Expect(err).NotTo(HaveOccurred(), "creating the spec's temp dir")
 	DeferCleanup(os.RemoveAll, dir)
-	env := &serverEnv{target: t, dir: dir, step: t.stepTimeout()}
+	env := &serverEnv{target: t, dir: dir, step: t.stepTimeout(), wires: &wireSet{}, latency: meterOf(t.Name)}
 	if t.Start != nil {
 		proxyDir := filepath.Join(dir, "proxy")
 		Expect(os.Mkdir(proxyDir, 0o700)).To(Succeed())
@@ -91,7 +95,7 @@ func (e *serverEnv) otherProxy() *serverEnv {
 	dir, err := os.MkdirTemp(e.dir, "proxy")
 	Expect(err).NotTo(HaveOccurred())
 	inst := startProxy(e.target, dir, "a second per-pod proxy, for a second VM")
-	return &serverEnv{target: e.target, inst: inst, dir: e.dir, step: e.step}
+	return &serverEnv{target: e.target, inst: inst, dir: e.dir, step: e.step, wires: e.wires, latency: e.latency}
 }
 
 // expectGone expects a per-pod proxy to end with its VM (when): it stops
@@ -124,7 +128,8 @@ func (e *serverEnv) dial(name string) *serverConn {
 	GinkgoHelper()
 	conn, err := e.rawDial()
 	Expect(err).NotTo(HaveOccurred(), "connecting to the proxy under test (%s)", name)
-	c := &serverConn{peer: framepeer.New(conn), step: e.step, name: name}
+	c := &serverConn{peer: framepeer.New(conn), step: e.step, name: name, env: e}
+	e.wires.add(c)
 	DeferCleanup(c.peer.Close)
 	return c
 }

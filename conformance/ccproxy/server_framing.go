@@ -115,7 +115,7 @@ func (s *serverSuite) framingSpecs() {
 			defer GinkgoRecover()
 			var err error
 			for range signals {
-				if err = p.shim.peer.SendFrame(api.NewFrame(api.TypeCommand, api.CmdSignal, false, []byte(`{"signalNumber":28,"columns":80,"rows":24}`))); err != nil {
+				if err = p.shim.sendFrame(api.NewFrame(api.TypeCommand, api.CmdSignal, false, []byte(`{"signalNumber":28,"columns":80,"rows":24}`))); err != nil {
 					break
 				}
 			}

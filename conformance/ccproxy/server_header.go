@@ -154,7 +154,7 @@ func (s *serverSuite) headerSpecs() {
 		Expect(err).NotTo(HaveOccurred())
 		var f api.Frame
 		// A proxy that already closed (the SHOULD) refuses the write.
-		if err = c.peer.SendFrame(api.NewFrame(api.TypeCommand, api.CmdHyper, false, version)); err == nil {
+		if err = c.sendFrame(api.NewFrame(api.TypeCommand, api.CmdHyper, false, version)); err == nil {
 			f, err = c.peer.ReadFrameStrict(c.step)
 		}
 		if err == nil && f.Header.Error {
@@ -170,7 +170,7 @@ func (s *serverSuite) headerSpecs() {
 			c.ok(api.CmdHyper, hyperPayload("version", nil, nil))
 		case errors.Is(err, framepeer.ErrTimeout):
 			requirement.Precondition("CCP-S-11", func() {
-				Fail(fmt.Sprintf("no response to the Hyper version sent after the E-flagged ping within %v", c.step))
+				requirement.Fail(fmt.Sprintf("no response to the Hyper version sent after the E-flagged ping within %v", c.step))
 			})
 		default:
 			Expect(err).NotTo(HaveOccurred(), "reading the response to the Hyper version sent after the E-flagged ping")
@@ -226,7 +226,7 @@ func (s *serverSuite) headerSpecs() {
 			c.sendBytes(h.b)
 			// The proxy may close at once: what it does with the rest is its
 			// business, so a failed write is no failure here.
-			_ = c.peer.Send(bytes.Repeat([]byte{'x'}, 64<<10))
+			_ = c.sendRaw(bytes.Repeat([]byte{'x'}, 64<<10))
 			env.expectAlive()
 			bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 			env.expectServing()
@@ -234,7 +234,7 @@ func (s *serverSuite) headerSpecs() {
 		s.it("CCP-S-08", requirement.Should, fmt.Sprintf("PayloadLength 0xFFFFFFFF on a %s %s: the proxy refuses it and closes the connection, without waiting for 4 GiB", h.what, showBytes(h.b)), func(ctx SpecContext) {
 			c := s.env.dial("hostile connection")
 			c.sendBytes(h.b)
-			_ = c.peer.Send(bytes.Repeat([]byte{'x'}, 4<<10))
+			_ = c.sendRaw(bytes.Repeat([]byte{'x'}, 4<<10))
 			c.expectClosedAfterFrames("a payload of 4 GiB is above any sane maximum")
 			s.env.expectServing()
 		})
@@ -258,7 +258,7 @@ func (s *serverSuite) headerSpecs() {
 			h := hugeHeaders[i%len(hugeHeaders)].b
 			c.sendBytes(h)
 			// the proxy may close at once: a failed write is no failure here
-			_ = c.peer.Send(bytes.Repeat([]byte{'x'}, 4<<10))
+			_ = c.sendRaw(bytes.Repeat([]byte{'x'}, 4<<10))
 			sent += len(h) + 4<<10
 		}
 		if pid == 0 {

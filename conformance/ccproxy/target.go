@@ -42,7 +42,15 @@ type ServerTarget struct {
 	// per-pod proxy needs Start: it cannot outlive the first spec's VM.
 	PerPod bool
 	// StepTimeout bounds each wait for the proxy (DefaultStepTimeout).
+	// A wait for a command's response ends sooner only on evidence that
+	// it is not coming: the response went out on another connection of
+	// the spec's (CCP-S-11 broken), or it is far overdue (100 times the
+	// proxy's median answer latency in this run, at least 250 ms) while a
+	// fresh connection's command is answered at once.
 	StepTimeout time.Duration
+	// FixedSteps makes every wait for a response last up to StepTimeout,
+	// overdue or not (the misrouting evidence still ends it).
+	FixedSteps bool
 	// SpecTimeout bounds each spec (DefaultSpecTimeout).
 	SpecTimeout time.Duration
 }

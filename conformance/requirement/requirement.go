@@ -210,3 +210,20 @@ func mustExist(id string) {
 		panic(fmt.Sprintf("requirement %q is not in the catalogue", id))
 	}
 }
+
+// Fail fails the running spec with message as ginkgo.Fail does, but through
+// Gomega's fail handler: inside a Precondition's step it is intercepted like
+// any assertion, so the step's requirement blocks the spec instead of the
+// failure escaping it (ginkgo.Fail cannot be intercepted).
+func Fail(message string) {
+	ginkgo.GinkgoHelper()
+	gomega.Expect(message).To(failure{})
+}
+
+// failure is a matcher that never matches and whose message is the actual
+// value: a Gomega failure that reads as the message alone.
+type failure struct{}
+
+func (failure) Match(any) (bool, error)                 { return false, nil }
+func (failure) FailureMessage(actual any) string        { return fmt.Sprint(actual) }
+func (failure) NegatedFailureMessage(actual any) string { return fmt.Sprint(actual) }

@@ -44,6 +44,15 @@ var _ = Describe("Precondition and Limited", Ordered, func() {
 			Fail("not reached")
 		})
 
+		It("blocked by requirement.Fail", requirement.Labels("CCP-S-20", requirement.Must), func() {
+			requirement.Precondition("CCP-S-13", func() { requirement.Fail("no response to RegisterVM within 5s") })
+			Fail("not reached")
+		})
+
+		It("failed by requirement.Fail outside a precondition", requirement.Labels("CCP-S-20", requirement.Must), func() {
+			Expect(InterceptGomegaFailure(func() { requirement.Fail("the message alone") })).To(MatchError("the message alone"))
+		})
+
 		It("passed through a precondition that held", requirement.Labels("CCP-S-20", requirement.Must), func(ctx SpecContext) {
 			ran := 0
 			requirement.Precondition("CCP-S-13", func() { ran++; Expect(ran).To(Equal(1)) })
@@ -75,13 +84,14 @@ var _ = Describe("Precondition and Limited", Ordered, func() {
 			"blocked by a failed assertion":                     "blocked by CCP-S-13: RegisterVM",
 			"blocked by an Eventually that timed out":           "blocked by CCP-S-13: Timed out after",
 			"blocked by a bounded step that outlived its bound": "blocked by CCP-S-13: the step did not finish within 20ms",
+			"blocked by requirement.Fail":                       "blocked by CCP-S-13: no response to RegisterVM within 5s",
 		} {
 			r := reports[text]
 			Expect(r.State).To(Equal(types.SpecStateSkipped), text)
 			Expect(strings.HasPrefix(r.Failure.Message, want)).To(BeTrue(), "%s: %q", text, r.Failure.Message)
 		}
 		for _, text := range []string{"passed through a precondition that held", "passed, then a later assertion is the spec's own again",
-			"own requirement: no blocking by itself", "limited"} {
+			"own requirement: no blocking by itself", "limited", "failed by requirement.Fail outside a precondition"} {
 			Expect(reports[text].State).To(Equal(types.SpecStatePassed), text)
 		}
 		var limits []string
