@@ -155,7 +155,7 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		Expect(s.Requirements[0].Verdict).To(Equal(report.VerdictPassed))
 	})
 
-	It("bounds each start of a --command proxy by --start-timeout", func() {
+	It("bounds each start of a --command proxy by --start-timeout, and blocks the specs by the target once it no longer starts", func() {
 		dir := GinkgoT().TempDir()
 		jsonFile := filepath.Join(dir, "run.json")
 		// The preflight's start listens; every spec's start never does.
@@ -163,13 +163,21 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		command := fmt.Sprintf(`sh -c 'if [ -e %s ]; then exec sleep 60; fi; touch %s; exec %s --socket "$0"' {socket}`, marker, marker, ccproxyBin)
 		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--command", command,
 			"--require", "CCP-S-05", "--start-timeout", "300ms", "--json", jsonFile)
-		Expect(session).To(gexec.Exit(exitFail))
+		Expect(session).To(gexec.Exit(exitIncomplete))
 		Expect(session.Out).To(gbytes.Say(`preflight: ccproxy-server target .*: listening on \{socket\}`))
 		s := readSummary(jsonFile)
-		Expect(s.Specs).NotTo(BeEmpty())
+		Expect(len(s.Specs)).To(BeNumerically(">", 2))
+		var slow int
 		for _, sp := range s.Specs {
+			Expect(sp.Outcome).To(Equal(report.OutcomeBlocked))
+			Expect(sp.BlockedBy).To(Equal("target"))
 			Expect(sp.Message).To(ContainSubstring("(start timeout 300ms)"))
+			if sp.DurationSeconds >= 0.3 {
+				slow++
+			}
 		}
+		Expect(slow).To(Equal(2), "only the first two specs wait out a start; the others are blocked at once")
+		Expect(s.Requirements[0].Unchecked).To(ContainSubstring("the target, which could not be reached"))
 	})
 
 	It("certifies a running proxy given by --socket", func() {
@@ -189,6 +197,41 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		Expect(session).To(gexec.Exit(exitPass))
 		Expect(session.Out).To(gbytes.Say(`target: socket ` + socket))
 		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+passed`))
+	})
+
+	It("blocks the specs by the target when a running proxy goes away during the run", func() {
+		dir := GinkgoT().TempDir()
+		jsonFile := filepath.Join(dir, "run.json")
+		socket := filepath.Join(dir, "p.sock")
+		proxy := Successful(gexec.Start(exec.Command(ccproxyBin, "--socket", socket), GinkgoWriter, GinkgoWriter))
+		DeferCleanup(func() { proxy.Kill().Wait(10 * time.Second) })
+		Eventually(func() error {
+			c, err := net.Dial("unix", socket)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		}).WithTimeout(10 * time.Second).Should(Succeed())
+
+		cmd := exec.Command(wirecertBin, "run", "--suite", "ccproxy-server", "--socket", socket, "--json", jsonFile)
+		cmd.Dir = dir
+		session := Successful(gexec.Start(cmd, GinkgoWriter, GinkgoWriter))
+		DeferCleanup(func() { session.Kill().Wait(10 * time.Second) })
+		Eventually(session.Out).WithTimeout(runTimeout).Should(gbytes.Say(`preflight: ccproxy-server target --socket .*: accepts connections`))
+		time.Sleep(300 * time.Millisecond) // some specs run against it first
+		Eventually(proxy.Kill()).WithTimeout(10 * time.Second).Should(gexec.Exit())
+		Eventually(session).WithTimeout(runTimeout).Should(gexec.Exit())
+
+		Expect(session.ExitCode()).To(BeElementOf(exitFail, exitIncomplete))
+		s := readSummary(jsonFile)
+		var blocked []report.SpecResult
+		for _, sp := range s.Specs {
+			if sp.Outcome == report.OutcomeBlocked && sp.BlockedBy == "target" {
+				blocked = append(blocked, sp)
+			}
+		}
+		Expect(blocked).NotTo(BeEmpty(), "the specs after the proxy went away")
+		Expect(blocked[len(blocked)-1].Message).To(ContainSubstring("stopped accepting connections"))
 	})
 
 	It("fails a target that accepts and never answers, exit 1, with the failure under its requirement", func() {

@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/wirecert/wirecert/conformance/requirement"
 	"github.com/wirecert/wirecert/fakes/framepeer"
 	"github.com/wirecert/wirecert/fakes/hyperagent"
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
@@ -62,17 +63,38 @@ func newServerEnv(t ServerTarget) *serverEnv {
 		proxyDir := filepath.Join(dir, "proxy")
 		Expect(os.Mkdir(proxyDir, 0o700)).To(Succeed())
 		env.inst = startProxy(t, proxyDir, "the proxy under test")
+	} else if reason := reachOf(t.Name).down(); reason != "" {
+		// The proxy stopped accepting in an earlier spec: one dial tells
+		// whether it came back, at the cost of a connect.
+		conn, err := t.Dial()
+		if err != nil {
+			requirement.BlockedByTarget(reason + "; it still refuses: " + err.Error())
+		}
+		_ = conn.Close()
+		reachOf(t.Name).reached()
 	}
 	return env
 }
 
 // startProxy starts one of t's proxies in dir, stopped when the spec ends.
+// A start that fails blocks the spec by the target; after startsFailing
+// starts in a row failed, the next specs are blocked without trying, so a
+// target that no longer starts does not cost a start timeout per spec.
 func startProxy(t ServerTarget, dir, what string) *ServerInstance {
 	GinkgoHelper()
+	r := reachOf(t.Name)
+	if reason := r.down(); reason != "" && r.failedStarts() >= startsFailing {
+		requirement.BlockedByTarget(reason)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), t.startTimeout())
 	inst, err := t.Start(ctx, dir)
 	cancel()
-	Expect(err).NotTo(HaveOccurred(), "starting %s in %s (start timeout %v)", what, dir, t.startTimeout())
+	if err != nil {
+		reason := fmt.Sprintf("starting %s failed (start timeout %v): %v", what, t.startTimeout(), err)
+		r.startFailed(reason)
+		requirement.BlockedByTarget(reason)
+	}
+	r.reached()
 	Expect(inst).NotTo(BeNil(), "ServerTarget.Start returned no instance")
 	Expect(inst.Dial).NotTo(BeNil(), "ServerInstance.Dial is nil")
 	// The cleanup's context ends when the spec's time is up: Stop then
@@ -123,10 +145,20 @@ func (e *serverEnv) rawDial() (net.Conn, error) {
 	return e.target.Dial()
 }
 
-// dial opens a connection to the proxy, closed when the spec ends.
+// dial opens a connection to the proxy, closed when the spec ends. When
+// the spec's first connection to a running proxy (Dial) cannot be made,
+// the proxy went away before the spec did anything: the spec is blocked by
+// the target, and so are the next ones while it stays away. A later
+// connection that fails is the spec's own failure (the proxy died during
+// it).
 func (e *serverEnv) dial(name string) *serverConn {
 	GinkgoHelper()
 	conn, err := e.rawDial()
+	if err != nil && e.inst == nil && len(e.wires.conns()) == 0 {
+		reason := fmt.Sprintf("the proxy under test stopped accepting connections (%s): %v", name, err)
+		reachOf(e.target.Name).lost(reason)
+		requirement.BlockedByTarget(reason)
+	}
 	Expect(err).NotTo(HaveOccurred(), "connecting to the proxy under test (%s)", name)
 	c := &serverConn{peer: framepeer.New(conn), step: e.step, name: name, env: e}
 	e.wires.add(c)

@@ -307,3 +307,63 @@ func (w *wireSet) conns() []*serverConn {
 	defer w.mu.Unlock()
 	return slices.Clone(w.list)
 }
+
+// startsFailing is how many starts of a target in a row must fail before
+// the next specs are blocked without trying one.
+const startsFailing = 2
+
+// reachability remembers, per target, that the proxy could not be reached
+// (why), and how many starts in a row failed.
+type reachability struct {
+	mu     sync.Mutex
+	reason string
+	starts int
+}
+
+var reaches = struct {
+	sync.Mutex
+	byTarget map[string]*reachability
+}{byTarget: map[string]*reachability{}}
+
+func reachOf(target string) *reachability {
+	reaches.Lock()
+	defer reaches.Unlock()
+	r := reaches.byTarget[target]
+	if r == nil {
+		r = &reachability{}
+		reaches.byTarget[target] = r
+	}
+	return r
+}
+
+// down says why the target could not be reached last time, "" when it was.
+func (r *reachability) down() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reason
+}
+
+func (r *reachability) failedStarts() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.starts
+}
+
+func (r *reachability) lost(reason string) {
+	r.mu.Lock()
+	r.reason = reason
+	r.mu.Unlock()
+}
+
+func (r *reachability) startFailed(reason string) {
+	r.mu.Lock()
+	r.reason = reason
+	r.starts++
+	r.mu.Unlock()
+}
+
+func (r *reachability) reached() {
+	r.mu.Lock()
+	r.reason, r.starts = "", 0
+	r.mu.Unlock()
+}

@@ -69,8 +69,10 @@ const (
 	// spec timeout, a panic.
 	OutcomeFailed Outcome = "failed"
 	// OutcomeBlocked is a spec whose step belonging to another
-	// requirement failed (requirement.Precondition); SpecResult.BlockedBy
-	// names it. Neither a pass nor a failure of the spec's requirement.
+	// requirement failed (requirement.Precondition), or that could not
+	// reach the target (requirement.BlockedByTarget); SpecResult.BlockedBy
+	// names the requirement, or requirement.Target. Neither a pass nor a
+	// failure of the spec's requirement.
 	OutcomeBlocked Outcome = "blocked"
 	// OutcomeNotApplicable is a spec that skipped itself as not
 	// applicable to the target (requirement.NotApplicable).
@@ -529,6 +531,8 @@ func unchecked(req RequirementResult, specs []SpecResult, failed map[string]bool
 		seen[sp.BlockedBy] = true
 		b := sp.BlockedBy
 		switch _, ran := failed[b]; {
+		case b == requirement.Target:
+			b = "the target, which could not be reached"
 		case failed[b]:
 			b += ", which failed"
 		case !ran:

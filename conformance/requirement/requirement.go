@@ -106,6 +106,19 @@ func NotApplicable(reason string) {
 // own (see Precondition).
 const BlockedPrefix = "blocked by "
 
+// Target is what a spec is blocked by when the target itself could not be
+// reached (see BlockedByTarget), in place of a requirement ID.
+const Target = "target"
+
+// BlockedByTarget ends the running spec as blocked by the target, for
+// reason: the target stopped being reachable (it no longer accepts
+// connections, or could not be started), so the spec judged nothing.
+// Reports show "blocked by target: reason"; the run cannot pass.
+func BlockedByTarget(reason string) {
+	ginkgo.GinkgoHelper()
+	ginkgo.Skip(BlockedPrefix + Target + ": " + reason)
+}
+
 // Report entry names the reports read; specs must not use them otherwise.
 const (
 	// LimitedEntry carries the reason of Limited.
