@@ -25,7 +25,7 @@ func ExampleHaveFrameType() {
 	g.Expect(f.Header).To(matchers.HaveFrameType(api.TypeCommand))
 	// Output:
 	// Expected
-	//     <api.FrameHeader>: {Version: 2, HeaderLength: 3, Reserved3: 0, Reserved45: 0, ReservedBits: 0, Error: false, Type: 1, Opcode: 3, PayloadLength: 0}
+	//     <api.FrameHeader>: {Version:2 HeaderLength:3 Reserved3:0x0 Reserved45:0x0 ReservedBits:0x0 E:false Type:response Opcode:Hyper PayloadLength:0}
 	// to have frame type command (0), but it has response (1)
 	// header [00 02 03 00 00 00 01 03 00 00 00 00]
 }
@@ -40,7 +40,7 @@ func ExampleHaveOpcode() {
 	g.Expect(h).To(matchers.HaveOpcode(api.CmdConnectShim))
 	// Output:
 	// Expected
-	//     <api.FrameHeader>: {Version: 2, HeaderLength: 3, Reserved3: 0, Reserved45: 0, ReservedBits: 0, Error: false, Type: 1, Opcode: 6, PayloadLength: 0}
+	//     <api.FrameHeader>: {Version:2 HeaderLength:3 Reserved3:0x0 Reserved45:0x0 ReservedBits:0x0 E:false Type:response Opcode:Signal PayloadLength:0}
 	// to have opcode ConnectShim (4), but it has Signal (6) (frame type response (1))
 	// header [00 02 03 00 00 00 01 06 00 00 00 00]
 }
@@ -68,7 +68,7 @@ func ExampleHaveHeaderLength() {
 	g.Expect(h).To(matchers.HaveHeaderLength(api.MinHeaderLength))
 	// Output:
 	// Expected
-	//     <api.FrameHeader>: {Version: 2, HeaderLength: 4, Reserved3: 0, Reserved45: 0, ReservedBits: 0, Error: false, Type: 0, Opcode: 3, PayloadLength: 0}
+	//     <api.FrameHeader>: {Version:2 HeaderLength:4 Reserved3:0x0 Reserved45:0x0 ReservedBits:0x0 E:false Type:command Opcode:Hyper PayloadLength:0}
 	// to have HeaderLength 3 (32-bit words), but it has 4
 	// header [00 02 04 00 00 00 00 03 00 00 00 00]
 }
@@ -83,10 +83,7 @@ func ExampleHaveErrorFlag() {
 	g.Expect(f).NotTo(matchers.HaveErrorFlag())
 	// Output:
 	// Expected
-	//     <api.Frame>: {
-	//         Header: {Version: 2, HeaderLength: 3, Reserved3: 0, Reserved45: 0, ReservedBits: 0, Error: true, Type: 1, Opcode: 2, PayloadLength: 20},
-	//         Payload: "{\"msg\":\"unknown VM\"}",
-	//     }
+	//     <api.Frame>: {Version:2 HeaderLength:3 Reserved3:0x0 Reserved45:0x0 ReservedBits:0x0 E:true Type:response Opcode:AttachVM PayloadLength:20} payload "{\"msg\":\"unknown VM\"}"
 	// not to have the E (error) flag set, but the response AttachVM has it set
 	// payload "{\"msg\":\"unknown VM\"}"
 	// header [00 02 03 00 00 00 11 02 00 00 00 14]

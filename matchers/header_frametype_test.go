@@ -44,10 +44,7 @@ var _ = Describe("HaveFrameType", func() {
 		f := api.NewFrame(api.TypeResponse, api.CmdHyper, true, []byte(`{"msg":"boom"}`))
 		Expect(HaveFrameType(api.TypeCommand).FailureMessage(f)).To(Equal(
 			"Expected\n" +
-				"    <api.Frame>: {\n" +
-				"        Header: {Version: 2, HeaderLength: 3, Reserved3: 0, Reserved45: 0, ReservedBits: 0, Error: true, Type: 1, Opcode: 3, PayloadLength: 14},\n" +
-				"        Payload: \"{\\\"msg\\\":\\\"boom\\\"}\",\n" +
-				"    }\n" +
+				"    <api.Frame>: {Version:2 HeaderLength:3 Reserved3:0x0 Reserved45:0x0 ReservedBits:0x0 E:true Type:response Opcode:Hyper PayloadLength:14} payload \"{\\\"msg\\\":\\\"boom\\\"}\"\n" +
 				"to have frame type command (0), but it has response (1)\n" +
 				"header [00 02 03 00 00 00 11 03 00 00 00 0e]"))
 	})
