@@ -712,7 +712,7 @@ func entries(sr types.SpecReport, name string) []string {
 
 // failureMessage is the failure (or skip) message, with a forwarded panic.
 func failureMessage(sr types.SpecReport) string {
-	msg := sr.Failure.Message
+	msg := plainMessage(sr.Failure.Message)
 	if sr.Failure.ForwardedPanic != "" {
 		msg = strings.TrimSpace(msg + "\n" + sr.Failure.ForwardedPanic)
 	}

@@ -1,0 +1,30 @@
+package report_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/wirecert/wirecert/conformance/report"
+)
+
+var _ = DescribeTable("a failure message keeps an error's text, not its Go dump",
+	func(msg, want string) {
+		Expect(report.PlainMessage(msg)).To(Equal(want))
+	},
+	Entry("a wrapped error with its struct dump",
+		"runtime: expected a frame\nUnexpected error:\n    <*fmt.wrapError | 0x3ecebdd2e5c0>: \n    framepeer: read timed out: i/o timeout\n    {\n        msg: \"framepeer: read timed out: i/o timeout\",\n        err: <*poll.DeadlineExceededError | 0x8cb180>{},\n    }\noccurred",
+		"runtime: expected a frame\nUnexpected error: framepeer: read timed out: i/o timeout"),
+	Entry("errors.New, dumped on one line, then more text",
+		"reading\nUnexpected error:\n    <*errors.errorString | 0xc000>: \n    plain\n    {s: \"plain\"}\noccurred\nIn [It] at x.go:3",
+		"reading\nUnexpected error: plain\nIn [It] at x.go:3"),
+	Entry("a number dump (syscall.Errno)",
+		"dial\nUnexpected error:\n    <syscall.Errno>: \n    connection refused\n    0x6f\noccurred",
+		"dial\nUnexpected error: connection refused"),
+	Entry("an error text of two lines",
+		"x\nUnexpected error:\n    <*errors.errorString | 0xc000>: \n    first line\n    second line\n    {s: \"first line\\nsecond line\"}\noccurred",
+		"x\nUnexpected error: first line\nsecond line"),
+	Entry("no Gomega shape: as it is", "expected 3 frames, got 2", "expected 3 frames, got 2"),
+	Entry("an unterminated shape: as it is",
+		"Unexpected error:\n    <*errors.errorString | 0xc000>: \n    cut",
+		"Unexpected error:\n    <*errors.errorString | 0xc000>: \n    cut"),
+)
