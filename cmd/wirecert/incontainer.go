@@ -106,6 +106,9 @@ func containerArgv(f runFlags, targetArgv []string) ([]string, map[string]string
 			argv = append(argv, opt.name, opt.v)
 		}
 	}
+	if f.fixedSteps {
+		argv = append(argv, "--fixed-steps")
+	}
 	if f.strict {
 		argv = append(argv, "--strict")
 	}

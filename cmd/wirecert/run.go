@@ -38,6 +38,7 @@ type runFlags struct {
 	strict      bool
 	specTimeout time.Duration
 	stepTimeout time.Duration
+	fixedSteps  bool
 	// startTimeout bounds each start of a started proxy
 	startTimeout time.Duration
 	timeout      time.Duration
@@ -85,6 +86,8 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 		"exit 0, nothing counted as passed)")
 	fs.DurationVar(&f.specTimeout, "spec-timeout", ccproxy.DefaultSpecTimeout, "bound on each spec")
 	fs.DurationVar(&f.stepTimeout, "step-timeout", ccproxy.DefaultStepTimeout, "bound on each wait for the target")
+	fs.BoolVar(&f.fixedSteps, "fixed-steps", false, "ccproxy-server: a wait for a response lasts the step timeout even when the response is\n"+
+		"far overdue while the proxy answers a fresh connection at once (by default such a wait ends early)")
 	fs.DurationVar(&f.startTimeout, "start-timeout", ccproxy.DefaultStartTimeout, "bound on each start of a --command proxy, until it accepts on {socket}, and on the\n"+
 		"preflight's wait for a --command target (a proxy listening, a spacer service answering)")
 	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
@@ -142,7 +145,7 @@ func (f *runFlags) validate() (selection, error) {
 			return sel, usageErrorf("%s %v: allowed a positive duration such as 30s", d.name, d.v)
 		}
 	}
-	sel.timeouts = timeouts{spec: f.specTimeout, step: f.stepTimeout, start: f.startTimeout}
+	sel.timeouts = timeouts{spec: f.specTimeout, step: f.stepTimeout, start: f.startTimeout, fixedSteps: f.fixedSteps}
 	if f.procs < 1 {
 		return sel, usageErrorf("-p %d: allowed a number of worker processes of 1 or more", f.procs)
 	}

@@ -51,6 +51,9 @@ type targetFlags struct {
 // timeouts are the per-spec, per-step and per-start bounds of a run.
 type timeouts struct {
 	spec, step, start time.Duration
+	// fixedSteps makes a ccproxy-server wait for a response last the
+	// step timeout, overdue or not.
+	fixedSteps bool
 }
 
 var suites = []suite{
@@ -76,13 +79,13 @@ var suites = []suite{
 			if f.perPod && f.socket != "" {
 				return registration{}, usageErrorf("--per-pod with --socket %q: a per-pod proxy exits with its VM, so every spec needs a fresh one: allowed --per-pod with --command", f.socket)
 			}
-			t.PerPod = f.perPod
+			t.PerPod, t.FixedSteps = f.perPod, f.fixedSteps
 			t.SpecTimeout, t.StepTimeout, t.StartTimeout = f.spec, f.step, f.start
 			return registration{"ccproxy-server", t.Name, func() { ccproxy.ServerSpecs(t) }}, nil
 		},
 		reference: func(to timeouts) registration {
 			t := ccproxy.ReferenceServer()
-			t.SpecTimeout, t.StepTimeout, t.StartTimeout = to.spec, to.step, to.start
+			t.SpecTimeout, t.StepTimeout, t.StartTimeout, t.FixedSteps = to.spec, to.step, to.start, to.fixedSteps
 			return registration{"ccproxy-server", t.Name, func() { ccproxy.ServerSpecs(t) }}
 		},
 		preflight: preflightProxy,
