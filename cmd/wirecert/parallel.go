@@ -79,6 +79,9 @@ func runParallel(regs []registration, sel selection, f runFlags, stdout io.Write
 		return exitFail, err
 	}
 	run := newParallelRun(dry, f.failFast)
+	if len(run.selected) == 0 {
+		return exitUsage, emptySelection(f)
+	}
 	n := min(f.procs, len(run.selected))
 	sc.ParallelTotal = max(n, 1)
 

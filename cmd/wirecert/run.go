@@ -169,7 +169,7 @@ func (f *runFlags) validate() (selection, error) {
 	}
 	if f.labelFilter != "" {
 		if _, err := types.ParseLabelFilter(f.labelFilter); err != nil {
-			return sel, usageErrorf("--label-filter %q: %v", f.labelFilter, firstLine(err.Error()))
+			return sel, usageErrorf("--label-filter %q: %s", f.labelFilter, ginkgoErrorText(err))
 		}
 	}
 	sel.labelFilter = report.AndFilters(required, f.labelFilter)
@@ -225,7 +225,10 @@ func runCommand(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	// The target is checked once, before any spec: a worker of -p runs
 	// after its parent checked it, and a dry run starts nothing.
-	if _, worker := workerFromEnv(); !worker && !f.dryRun && !f.noPreflight {
+	if err := checkSelection(f); err != nil {
+		return exitUsage, err
+	}
+	if _, worker := workerFromEnv(); !worker && !counting() && !f.dryRun && !f.noPreflight {
 		if err := preflight(sel.suites[0], tf, stdout); err != nil {
 			return exitUsage, err
 		}
@@ -247,6 +250,9 @@ func referenceCommand(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	if err := checkSelection(f); err != nil {
+		return exitUsage, err
+	}
 	regs := make([]registration, len(sel.suites))
 	for i, s := range sel.suites {
 		regs[i] = s.reference(sel.timeouts)
@@ -260,6 +266,12 @@ func referenceCommand(args []string, stdout, stderr io.Writer) (int, error) {
 func execute(regs []registration, sel selection, f runFlags, stdout io.Writer) (int, error) {
 	if wc, worker := workerFromEnv(); worker {
 		return runWorker(wc, regs, sel, f)
+	}
+	if counting() {
+		for _, r := range regs {
+			r.register()
+		}
+		return printSelectedCount(suiteDescription(reportOptions(regs, f, stdout)), suiteConfig(sel, f), os.Stdout)
 	}
 	if f.procs > 1 && !f.dryRun {
 		return runParallel(regs, sel, f, stdout)
@@ -351,3 +363,17 @@ func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
+
+// ginkgoErrorText is a Ginkgo error's heading and message as plain text:
+// Ginkgo colours its error strings for a terminal, and a usage error may go
+// to a file or a CI log.
+func ginkgoErrorText(err error) string {
+	var ge types.GinkgoError
+	if errors.As(err, &ge) {
+		return strings.TrimSpace(ge.Heading + ":\n" + ge.Message)
+	}
+	return ansiEscape.ReplaceAllString(err.Error(), "")
+}
+
+// ansiEscape matches a terminal colour or style sequence.
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")

@@ -36,7 +36,7 @@ var _ = Describe("usage errors", func() {
 		Entry("negative start timeout", []string{"run", "--suite", "ccproxy-server", "--command", "p {socket}", "--start-timeout", "-1s"}, "--start-timeout -1s: allowed a positive duration"),
 		Entry("unknown requirement", []string{"reference", "--require", "CCP-S-01,CCP-S-99"}, `--require: unknown requirement ID: "CCP-S-99"`),
 		Entry("requirement of another suite", []string{"run", "--suite", "ccproxy-server", "--socket", "/x.sock", "--require", "SPC-S-01"}, `--require "SPC-S-01" is not checked by the selected suites: allowed CCP-S-* (ccproxy-server)`),
-		Entry("bad label filter", []string{"reference", "--label-filter", "must &&"}, `--label-filter "must &&"`),
+		Entry("bad label filter: Ginkgo's whole message, no colour", []string{"reference", "--label-filter", "must &&"}, "--label-filter \"must &&\": Syntax Error Parsing Label Filter:\nmust &&\nUnexpected EOF."),
 		Entry("bad focus", []string{"reference", "--focus", "CCP-S-0("}, `--focus "CCP-S-0(": error parsing regexp`),
 		Entry("arguments to reference", []string{"reference", "extra"}, `unexpected arguments ["extra"]`),
 		Entry("unknown suite to list", []string{"list", "--suite", "spacer"}, `--suite "spacer": allowed ccproxy-server, ccproxy-client`),
@@ -53,6 +53,7 @@ var _ = Describe("usage errors", func() {
 		Expect(stdout.String()).To(ContainSubstring("-dry-run"))
 		Expect(stdout.String()).To(ContainSubstring("-procs"))
 		Expect(stdout.String()).To(ContainSubstring("-fail-fast"))
+		Expect(stdout.String()).To(ContainSubstring("-fixed-steps"))
 	})
 
 	It("documents every exit status in the usage", func() {
