@@ -184,8 +184,11 @@ func (c *serverConn) answered(f api.Frame) {
 func (c *serverConn) sent(b []byte) {
 	c.sentMu.Lock()
 	commands, last := c.frames.feed(b)
-	unknown := c.frames.unknown
+	unknown, lastOpcode, seen := c.frames.unknown, c.frames.lastOpcode, c.frames.frames > 0
 	c.sentMu.Unlock()
+	if seen {
+		c.lastOpcode = lastOpcode
+	}
 	if unknown {
 		c.raw.Store(true)
 	}
@@ -206,6 +209,10 @@ type sentFrames struct {
 	command uint8  // the current frame's opcode, when it is a command
 	isCmd   bool
 	unknown bool
+	// frames counts the headers seen (valid or not), lastOpcode is the
+	// last one's opcode.
+	frames     int
+	lastOpcode uint8
 }
 
 // feed takes the next bytes sent and returns how many commands they
@@ -219,6 +226,7 @@ func (s *sentFrames) feed(b []byte) (commands int, last uint8) {
 				break
 			}
 			h := api.ParseHeader(s.head)
+			s.frames, s.lastOpcode = s.frames+1, h.Opcode
 			if h.Version != api.Version || h.HeaderLength < api.MinHeaderLength {
 				s.unknown = true
 				break

@@ -80,4 +80,8 @@ type Fault struct {
 	// true keeps the agent's side connected, its frames read and dropped,
 	// until the agent closes it or the proxy ends. nil closes it at once.
 	KeepAgent func(v *VMLink, ch Channel) bool
+	// PayloadInOneRead reads a frame's payload with one read, as a proxy
+	// that never loops on a short read does: a payload that arrives in
+	// more than one read drops the connection.
+	PayloadInOneRead bool
 }

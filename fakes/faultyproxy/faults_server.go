@@ -37,6 +37,8 @@ func init() {
 			}
 			return Forward
 		}})
+	register("CCP-S-03-must-payload", Fault{Requirement: "CCP-S-03", What: "a payload that arrives in more than one read drops the connection (it is read with one read())",
+		PayloadInOneRead: true})
 	register("CCP-S-04", Fault{Requirement: "CCP-S-04", What: "HeaderLength > 3 closes the connection",
 		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
 			if h.HeaderLength > api.MinHeaderLength {
@@ -63,6 +65,17 @@ func init() {
 				h.Opcode = api.CmdAttachVM
 			case h.Type == api.TypeStream && h.Opcode > api.StreamLog:
 				h.Opcode = api.StreamStdin
+			}
+			return Forward
+		}})
+	register("CCP-S-06-must-type", Fault{Requirement: "CCP-S-06", What: "a frame of Type 4 or more, or a response or notification with an opcode out of range, is swallowed and the connection kept open",
+		OnClientHeader: func(_ *Link, h *ClientHeader) Action {
+			if h.Type > api.TypeNotification || (h.Type == api.TypeResponse && h.Opcode > api.CmdSignal) ||
+				(h.Type == api.TypeNotification && h.Opcode > api.NotificationProcessExited) {
+				// A header the relay can read past: its payload is taken
+				// and dropped.
+				h.Type, h.Opcode = api.TypeStream, api.StreamStdin
+				return Drop
 			}
 			return Forward
 		}})

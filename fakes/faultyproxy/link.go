@@ -232,7 +232,11 @@ func (l *Link) fromClient() {
 		if err := l.client.SetReadDeadline(time.Now().Add(frameTimeout)); err != nil {
 			return
 		}
-		if _, err := io.ReadFull(l.client, rest); err != nil {
+		if l.p.fault.PayloadInOneRead && len(rest) > 0 {
+			if n, err := l.client.Read(rest); err != nil || n < len(rest) {
+				return
+			}
+		} else if _, err := io.ReadFull(l.client, rest); err != nil {
 			return
 		}
 		if act == Drop {
