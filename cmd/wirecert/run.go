@@ -172,6 +172,9 @@ func (f *runFlags) validate() (selection, error) {
 			return sel, usageErrorf("--label-filter %q: %s", f.labelFilter, ginkgoErrorText(err))
 		}
 	}
+	if err := checkReportPaths(f.reportFiles()); err != nil {
+		return sel, err
+	}
 	sel.labelFilter = report.AndFilters(required, f.labelFilter)
 	for _, re := range []struct {
 		name, v string
