@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -79,12 +80,15 @@ func runInContainer(f runFlags, tf targetFlags, stdout io.Writer) (int, error) {
 		Tmpfs:      map[string]string{"/tmp": "rw"},
 		Timeout:    f.timeout + time.Minute,
 	}, copyOut)
-	_, _ = stdout.Write(res.Logs)
+	// The run inside names its report files by their container paths;
+	// the files the user gets are the host's.
+	_, _ = stdout.Write(withoutReportsLine(res.Logs))
 	fmt.Fprintf(stdout, "in container: image %s built in %v, privilege %s, started in %v, run %v\n",
 		img.Ref, build.Round(time.Millisecond), res.Privilege, res.Start.Round(time.Millisecond), res.Total.Round(time.Millisecond))
 	if err != nil {
 		return exitFail, fmt.Errorf("--in-container: %w", err)
 	}
+	printReportFiles(f, stdout)
 	switch res.ExitCode {
 	case exitPass, exitFail, exitUsage, exitIncomplete, exitInterrupted:
 		return res.ExitCode, nil
@@ -135,4 +139,15 @@ func containerArgv(f runFlags, targetArgv []string) ([]string, map[string]string
 		argv = append(argv, r.flag+"="+in)
 	}
 	return append(append(argv, "--"), targetArgv...), copyOut
+}
+
+// withoutReportsLine is a run's output without its "reports:" line.
+func withoutReportsLine(logs []byte) []byte {
+	var out []byte
+	for _, line := range bytes.SplitAfter(logs, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte("reports: ")) {
+			out = append(out, line...)
+		}
+	}
+	return out
 }
