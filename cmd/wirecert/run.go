@@ -66,8 +66,10 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 	if withTarget {
 		fs.StringVar(&f.suites, "suite", "", "suite to run (required): "+suiteNames())
 		fs.StringVar(&f.socket, "socket", "", "unix socket of a running proxy under test")
-		fs.StringVar(&f.command, "command", "", "command starting the target, with {socket} (and {token} for a shim);\n"+
-			"split like a shell would, without expansion; or give argv after --")
+		fs.StringVar(&f.command, "command", "", "command starting the target; split like a shell would, without expansion; or give argv after --.\n"+
+			"ccproxy-server: {socket} is the socket to listen on (fresh per spec); ccproxy-client: {socket} is the fake\n"+
+			"proxy to dial, {token} the session's token, {container} the container id (64 hex digits) the shim stands\n"+
+			"for; spacer-service: the connected socket is fd 3 (no placeholder)")
 		fs.BoolVar(&f.noPreflight, "no-preflight", false, "skip the check of the target before the first spec: every spec then meets a dead target\n"+
 			"on its own (each within its timeouts)")
 		fs.BoolVar(&f.perPod, "per-pod", false, "ccproxy-server: the proxy is per-pod (serves one VM, exits after UnregisterVM\n"+

@@ -57,6 +57,7 @@ var _ = Describe("usage errors", func() {
 		Expect(stdout.String()).To(ContainSubstring("-procs"))
 		Expect(stdout.String()).To(ContainSubstring("-fail-fast"))
 		Expect(stdout.String()).To(ContainSubstring("-fixed-steps"))
+		Expect(stdout.String()).To(And(ContainSubstring("{socket}"), ContainSubstring("{token}"), ContainSubstring("{container}"), ContainSubstring("fd 3")))
 	})
 
 	It("documents every exit status in the usage", func() {

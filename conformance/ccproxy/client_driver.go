@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -30,15 +31,17 @@ const shimSplitGap = 2 * time.Millisecond
 // none (ShimRun.Terminal): with one, stdout and stderr are one output and
 // stdin never ends while the shim runs.
 type shimSession struct {
-	t        ClientTarget
-	step     time.Duration
-	proxy    *fakeproxy.Proxy
-	token    string
-	terminal bool
-	stdinR   *os.File
-	stdinW   *os.File // nil once the spec closed stdin (EOF)
-	stdout   *shimOutput
-	stderr   *shimOutput // stdout, with a terminal
+	t     ClientTarget
+	step  time.Duration
+	proxy *fakeproxy.Proxy
+	token string
+	// container is the id of the container the shim stands for.
+	container string
+	terminal  bool
+	stdinR    *os.File
+	stdinW    *os.File // nil once the spec closed stdin (EOF)
+	stdout    *shimOutput
+	stderr    *shimOutput // stdout, with a terminal
 
 	signals chan os.Signal
 
@@ -78,15 +81,16 @@ func (s *clientSuite) sessionWith(terminal bool) *shimSession {
 	proxy, err := fakeproxy.Start(fakeproxy.WithIdleTimeout(s.t.specTimeout()))
 	Expect(err).NotTo(HaveOccurred(), "starting the fake proxy")
 	sess := &shimSession{
-		t:        s.t,
-		step:     s.t.stepTimeout(),
-		proxy:    proxy,
-		token:    newShimToken(),
-		terminal: terminal,
-		stdout:   &shimOutput{},
-		signals:  make(chan os.Signal, 4),
-		rows:     24,
-		cols:     80,
+		t:         s.t,
+		step:      s.t.stepTimeout(),
+		proxy:     proxy,
+		token:     newShimToken(),
+		container: newContainerID(),
+		terminal:  terminal,
+		stdout:    &shimOutput{},
+		signals:   make(chan os.Signal, 4),
+		rows:      24,
+		cols:      80,
 	}
 	sess.stderr = sess.stdout
 	if !terminal {
@@ -106,19 +110,27 @@ func newShimToken() string {
 	return base64.URLEncoding.EncodeToString(b)
 }
 
+// newContainerID is a fresh container id, 64 hex digits as a runtime's.
+func newContainerID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
 // start runs the shim in a goroutine.
 func (sess *shimSession) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	sess.cancel = cancel
 	sess.done = make(chan struct{})
 	run := ShimRun{
-		Socket:   sess.proxy.Path(),
-		Token:    sess.token,
-		Stdin:    sess.stdinR,
-		Stdout:   sess.stdout,
-		Stderr:   sess.stderr,
-		Terminal: sess.terminal,
-		Signals:  sess.signals,
+		Socket:    sess.proxy.Path(),
+		Token:     sess.token,
+		Container: sess.container,
+		Stdin:     sess.stdinR,
+		Stdout:    sess.stdout,
+		Stderr:    sess.stderr,
+		Terminal:  sess.terminal,
+		Signals:   sess.signals,
 	}
 	if sess.terminal {
 		run.WindowSize = func() (int, int) {

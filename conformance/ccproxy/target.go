@@ -108,6 +108,10 @@ type ShimRun struct {
 	Socket string
 	// Token is the session's token, for the shim's ConnectShim.
 	Token string
+	// Container is the id of the container the session's shim stands for
+	// (64 hex digits, fresh per session), for a shim that takes one on its
+	// command line; nothing on the wire carries it.
+	Container string
 	// Stdin is what the shim reads on its stdin: with a terminal, what is
 	// typed on it.
 	Stdin io.Reader

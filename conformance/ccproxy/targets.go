@@ -25,10 +25,12 @@ import (
 
 // The placeholders of a command target's argv: the socket the proxy under
 // test listens on (a fresh dir/proxy.sock per spec) or the shim under test
-// connects to, and the shim's token.
+// connects to, the shim's token, and the id of the container the shim
+// stands for (ShimRun.Container).
 const (
-	SocketPlaceholder = "{socket}"
-	TokenPlaceholder  = "{token}"
+	SocketPlaceholder    = "{socket}"
+	TokenPlaceholder     = "{token}"
+	ContainerPlaceholder = "{container}"
 )
 
 // ProxySocketName is the socket a started proxy listens on in its dir.
@@ -84,8 +86,8 @@ func CommandServer(argv []string) ServerTarget {
 }
 
 // CommandShim targets a shim run per session by running argv, whose
-// {socket} and {token} placeholders are replaced by the fake proxy's socket
-// and the session's token. Signals from ShimRun.Signals are forwarded to
+// {socket}, {token} and {container} placeholders are replaced by the fake
+// proxy's socket, the session's token and its container id. Signals from ShimRun.Signals are forwarded to
 // the process; its exit code is returned, and death by a signal is
 // ErrShimSignalled.
 //
@@ -494,7 +496,7 @@ func othersRunning(p *process) bool {
 }
 
 func runCommandShim(ctx context.Context, argv []string, run ShimRun) (int, error) {
-	args, err := expandArgv(argv, map[string]string{SocketPlaceholder: run.Socket, TokenPlaceholder: run.Token})
+	args, err := expandArgv(argv, map[string]string{SocketPlaceholder: run.Socket, TokenPlaceholder: run.Token, ContainerPlaceholder: run.Container})
 	if err != nil {
 		return -1, err
 	}

@@ -28,7 +28,7 @@ import (
 // the process is run.
 func shimRun(stdin io.Reader, stdout, stderr io.Writer, signals <-chan os.Signal) ccproxy.ShimRun {
 	return ccproxy.ShimRun{
-		Socket: "/run/fake-proxy.sock", Token: "TOKEN-44",
+		Socket: "/run/fake-proxy.sock", Token: "TOKEN-44", Container: "c0ffee",
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, Signals: signals,
 	}
 }
@@ -161,15 +161,15 @@ var _ = Describe("targets", func() {
 	Describe("CommandShim", func() {
 		ctx := context.Background()
 
-		It("fills in {socket} and {token}, wires stdio byte-exact and returns the exit code", func() {
+		It("fills in {socket}, {token} and {container}, wires stdio byte-exact and returns the exit code", func() {
 			in := []byte("line 1\n\x00\xff binary\n")
 			var stdout, stderr bytes.Buffer
-			t := ccproxy.CommandShim([]string{"sh", "-c", `cat; printf '%s %s' "$0" "$1" >&2; exit 3`, "{socket}", "{token}"})
+			t := ccproxy.CommandShim([]string{"sh", "-c", `cat; printf '%s %s %s' "$0" "$1" "$2" >&2; exit 3`, "{socket}", "{token}", "-c={container}"})
 			code, err := t.Shim(ctx, shimRun(bytes.NewReader(in), &stdout, &stderr, nil))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(code).To(Equal(3))
 			Expect(stdout.Bytes()).To(Equal(in))
-			Expect(stderr.String()).To(Equal("/run/fake-proxy.sock TOKEN-44"))
+			Expect(stderr.String()).To(Equal("/run/fake-proxy.sock TOKEN-44 -c=c0ffee"))
 		})
 
 		It("hands an *os.File stdin to the shim as is", func() {
