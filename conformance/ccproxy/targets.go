@@ -320,22 +320,26 @@ wait:
 	return leftovers
 }
 
-// outputTo makes w the command's stdout and stderr through a pipe of its
+// outputTo sends the command's stdout and stderr through a pipe of its
 // own: os/exec then waits for the process, not for the pipe, which a
 // daemon or a wrapper's child may hold; the copy ends once stop killed
-// every process of the target.
+// every process of the target, and w then gets the output's last
+// serving.DefaultTailSize bytes.
 func outputTo(cmd *exec.Cmd, w io.Writer) (started func(), closeOutput func(), err error) {
 	r, pw, err := os.Pipe()
 	if err != nil {
 		return nil, nil, fmt.Errorf("output pipe: %w", err)
 	}
 	cmd.Stdout, cmd.Stderr = pw, pw
+	// Only the tail is kept: a target printing without end costs the
+	// harness DefaultTailSize, not its output (w gets the tail at the end).
+	tail := serving.NewTail(serving.DefaultTailSize)
 	copied := make(chan struct{})
 	started = func() {
 		pw.Close() // the process holds its own copy now
 		go func() {
 			defer close(copied)
-			_, _ = io.Copy(w, r)
+			_, _ = io.Copy(tail, r)
 		}()
 	}
 	closeOutput = func() {
@@ -347,6 +351,9 @@ func outputTo(cmd *exec.Cmd, w io.Writer) (started func(), closeOutput func(), e
 			// its output is no longer shown
 		}
 		r.Close()
+		if tail.Total() > 0 {
+			fmt.Fprintf(w, "wirecert: the target's output:\n%s\n", tail)
+		}
 	}
 	return started, closeOutput, nil
 }

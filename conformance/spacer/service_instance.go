@@ -198,6 +198,21 @@ func goCrashLine(output *os.File) string {
 	return ""
 }
 
+// showOutputTail writes the service's output file to GinkgoWriter, only
+// its last serving.DefaultTailSize bytes: a service printing without end
+// costs the harness disk, not memory.
+func showOutputTail(output *os.File) {
+	st, err := output.Stat()
+	if err != nil || st.Size() == 0 {
+		return
+	}
+	from := max(st.Size()-serving.DefaultTailSize, 0)
+	if from > 0 {
+		fmt.Fprintf(GinkgoWriter, "wirecert: [%d bytes of the service's output before these last %d dropped]\n", from, st.Size()-from)
+	}
+	_, _ = io.Copy(GinkgoWriter, io.NewSectionReader(output, from, st.Size()-from))
+}
+
 // ended tells whether the service has ended.
 func (i *instance) ended() bool {
 	select {
@@ -272,9 +287,7 @@ func (i *instance) doStop() {
 		}
 		unregister(i)
 		unix.Close(i.pidfd)
-		if _, err := i.stderr.Seek(0, io.SeekStart); err == nil {
-			_, _ = io.Copy(GinkgoWriter, i.stderr)
-		}
+		showOutputTail(i.stderr)
 		i.stderr.Close()
 	}
 }
