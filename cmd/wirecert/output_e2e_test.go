@@ -27,7 +27,6 @@ var _ = Describe("a target's output", Ordered, func() {
 		wirecert = Successful(gexec.Build("github.com/wirecert/wirecert/cmd/wirecert"))
 		proxy = Successful(gexec.Build("github.com/wirecert/wirecert/reference/ccproxy/cmd/ccproxy"))
 		spacer = Successful(gexec.Build("github.com/wirecert/wirecert/reference/spacer/cmd/spacer"))
-		DeferCleanup(gexec.CleanupBuildArtifacts)
 	})
 
 	// peakRSS runs wirecert with args and returns its peak resident set

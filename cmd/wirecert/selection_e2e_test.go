@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 
@@ -19,7 +18,6 @@ var _ = Describe("a selection matching no spec", Ordered, func() {
 
 	BeforeAll(func() {
 		bin = Successful(gexec.Build("github.com/wirecert/wirecert/cmd/wirecert"))
-		DeferCleanup(os.RemoveAll, filepath.Dir(bin))
 	})
 
 	DescribeTable("is a usage error: exit 2, naming the selection, no report written",

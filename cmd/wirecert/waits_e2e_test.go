@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -24,8 +23,6 @@ var _ = Describe("waits for a response", Ordered, func() {
 	BeforeAll(func() {
 		wirecert = Successful(gexec.Build("github.com/wirecert/wirecert/cmd/wirecert"))
 		faulty = Successful(gexec.Build("github.com/wirecert/wirecert/fakes/faultyproxy/cmd/faultyproxy"))
-		DeferCleanup(os.RemoveAll, filepath.Dir(wirecert))
-		DeferCleanup(os.RemoveAll, filepath.Dir(faulty))
 	})
 
 	DescribeTable("against a proxy that wedges a VM",

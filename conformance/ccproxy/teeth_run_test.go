@@ -35,10 +35,13 @@ type teethSuite struct {
 // every requirement, and each fault failing its requirement.
 func describeTeeth(ts teethSuite) bool {
 	return Describe(ts.suite+" suite teeth", Ordered, Label("teeth"), func() {
-		var results map[string]report.Summary
+		var (
+			results map[string]report.Summary
+			dir     string
+		)
 
 		BeforeAll(func(_ SpecContext) {
-			dir := Successful(os.MkdirTemp("", "teeth-"))
+			dir = Successful(os.MkdirTemp("", "teeth-"))
 			DeferCleanup(os.RemoveAll, dir)
 			wirecert := Successful(gexec.Build("github.com/wirecert/wirecert/cmd/wirecert"))
 			faulty := Successful(gexec.Build(ts.faulty))
@@ -53,6 +56,15 @@ func describeTeeth(ts teethSuite) bool {
 			s := results["none"]
 			Expect(s.ExitCode).To(BeZero(), "summary: %+v", s.Totals)
 			Expect(s.Requirements).To(HaveLen(len(requirement.All(ts.prefix))))
+		})
+
+		It("leaves nothing in the temp dir of its runs, every fault's included", func() {
+			left := Successful(os.ReadDir(filepath.Join(dir, runsTmp)))
+			names := make([]string, len(left))
+			for i, e := range left {
+				names[i] = e.Name()
+			}
+			Expect(names).To(BeEmpty(), "what the CLI runs, their targets and the fakes left in their TMPDIR")
 		})
 
 		It("has a fault for every requirement", func() {
@@ -150,6 +162,10 @@ func teethRuns(dir, wirecert string, faults []string, whole bool, args func(faul
 		mu      sync.Mutex
 		results = map[string]report.Summary{}
 	)
+	// Every run, and every target and fake it starts, gets a TMPDIR of
+	// the test's: what is left there outlived its run.
+	tmp := filepath.Join(dir, runsTmp)
+	Expect(os.MkdirAll(tmp, 0o700)).To(Succeed())
 	run := func(fault string) {
 		defer GinkgoRecover()
 		jsonFile := filepath.Join(dir, fault+".json")
@@ -157,7 +173,9 @@ func teethRuns(dir, wirecert string, faults []string, whole bool, args func(faul
 		if id := requirementOf(fault); id != "" && !whole {
 			argv = append(argv, "--require", id)
 		}
-		out, _ := exec.Command(wirecert, argv...).CombinedOutput()
+		cmd := exec.Command(wirecert, argv...)
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+		out, _ := cmd.CombinedOutput()
 		b, err := os.ReadFile(jsonFile)
 		Expect(err).NotTo(HaveOccurred(), "fault %s: no report; output:\n%s", fault, out)
 		var s report.Summary
@@ -184,6 +202,9 @@ func teethRuns(dir, wirecert string, faults []string, whole bool, args func(faul
 	wg.Wait()
 	return results
 }
+
+// runsTmp is the TMPDIR of the teeth's CLI runs, under their dir.
+const runsTmp = "tmp"
 
 // failedSpecs counts the specs of requirement id (at level, unless empty)
 // in s, and how many of them failed.
