@@ -66,7 +66,7 @@ var _ = Describe("wirecert list", Ordered, ContinueOnFailure, func() {
 			Expect(dry).To(gexec.Exit(exitPass))
 			ran := map[string]int{}
 			for _, sp := range readSummary(jsonFile).Specs {
-				ran[sp.ID]++
+				ran[sp.Requirement]++
 			}
 			listed := listedCounts(list.Out.Contents())
 			for id, n := range listed {

@@ -26,11 +26,10 @@ import (
 // and stderr staying apart run without, with pipes.
 func ClientSpecs(t ClientTarget) bool {
 	s := &clientSuite{t: t}
-	name := "cc-proxy client conformance"
-	if t.Name != "" {
-		name += " of " + t.Name
-	}
-	return Describe(name, func() {
+	// The target is not in the text: a report records it once, and spec
+	// texts stay the same wherever the target is installed.
+	return Describe("cc-proxy client conformance", func() {
+		BeforeEach(func() { requirement.RecordTarget(t.Name) })
 		Describe("emitted frames", s.emittedSpecs)
 		Describe("reading frames", s.readingSpecs)
 		Describe("session", s.sessionSpecs)
@@ -44,14 +43,15 @@ type clientSuite struct {
 	t ClientTarget
 }
 
-// it registers one spec checking requirement id at level.
-func (s *clientSuite) it(id string, level requirement.Level, what string, body func(ctx SpecContext)) {
-	It(requirement.Describe(id, level, what), requirement.Labels(id, level), SpecTimeout(s.t.specTimeout()), body)
+// it registers the spec specID ("CCP-S-05/header-length-0") checking its
+// requirement at level.
+func (s *clientSuite) it(specID string, level requirement.Level, what string, body func(ctx SpecContext)) {
+	It(requirement.Describe(specID, level, what), requirement.Labels(specID, level), SpecTimeout(s.t.specTimeout()), body)
 }
 
-// entry is a table entry checking requirement id at level; params are the
-// table body's arguments after the SpecContext.
-func (s *clientSuite) entry(id string, level requirement.Level, what string, params ...any) TableEntry {
-	return Entry(requirement.Describe(id, level, what),
-		append([]any{requirement.Labels(id, level), SpecTimeout(s.t.specTimeout())}, params...)...)
+// entry is the table entry specID checking its requirement at level;
+// params are the table body's arguments after the SpecContext.
+func (s *clientSuite) entry(specID string, level requirement.Level, what string, params ...any) TableEntry {
+	return Entry(requirement.Describe(specID, level, what),
+		append([]any{requirement.Labels(specID, level), SpecTimeout(s.t.specTimeout())}, params...)...)
 }

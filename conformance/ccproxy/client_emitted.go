@@ -25,8 +25,8 @@ func (s *clientSuite) emittedSpecs() {
 				Expect(r.Frame).NotTo(matchers.HaveErrorFlag(), "frame #%d the shim sent", i)
 			}
 		},
-		s.entry("CCP-C-01", requirement.Must, "without a terminal: ConnectShim, stdin data, the stdin EOF frame, Signal for SIGTERM", false),
-		s.entry("CCP-C-01", requirement.Must, "with a terminal as stdin, stdout and stderr: ConnectShim, stdin data, Signal for SIGTERM and SIGWINCH", true),
+		s.entry("CCP-C-01/session-without-terminal", requirement.Must, "without a terminal: ConnectShim, stdin data, the stdin EOF frame, Signal for SIGTERM", false),
+		s.entry("CCP-C-01/session-with-terminal", requirement.Must, "with a terminal as stdin, stdout and stderr: ConnectShim, stdin data, Signal for SIGTERM and SIGWINCH", true),
 	)
 
 	DescribeTable("a whole session with output, signals and ProcessExited sends only commands, stdin and log frames",
@@ -38,8 +38,8 @@ func (s *clientSuite) emittedSpecs() {
 					i, r.Frame.Header.Type, api.OpcodeName(r.Frame.Header.Type, r.Frame.Header.Opcode), r.Header)
 			}
 		},
-		s.entry("CCP-C-12", requirement.Must, "without a terminal", false),
-		s.entry("CCP-C-12", requirement.Must, "with a terminal as stdin, stdout and stderr", true),
+		s.entry("CCP-C-12/only-client-frames-without-terminal", requirement.Must, "without a terminal", false),
+		s.entry("CCP-C-12/only-client-frames-with-terminal", requirement.Must, "with a terminal as stdin, stdout and stderr", true),
 	)
 
 	DescribeTable("the shim does not answer what the proxy sends",
@@ -58,9 +58,9 @@ func (s *clientSuite) emittedSpecs() {
 					frames, i, r.Frame.Header.Type, api.OpcodeName(r.Frame.Header.Type, r.Frame.Header.Opcode), r.Header)
 			}
 		},
-		s.entry("CCP-C-12", requirement.Must, "stdout, stderr are not echoed",
+		s.entry("CCP-C-12/output-not-echoed", requirement.Must, "stdout, stderr are not echoed",
 			[]byte{0, 2, 3, 0, 0, 0, 2, 1, 0, 0, 0, 3, 'o', 'u', 't', 0, 2, 3, 0, 0, 0, 2, 2, 0, 0, 0, 3, 'e', 'r', 'r'}),
-		s.entry("CCP-C-12", requirement.Must, "a Signal command from the proxy gets no response",
+		s.entry("CCP-C-12/proxy-signal-unanswered", requirement.Must, "a Signal command from the proxy gets no response",
 			[]byte{0, 2, 3, 0, 0, 0, 0, 6, 0, 0, 0, 18, '{', '"', 's', 'i', 'g', 'n', 'a', 'l', 'N', 'u', 'm', 'b', 'e', 'r', '"', ':', '9', '}'}),
 	)
 }

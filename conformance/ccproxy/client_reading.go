@@ -39,9 +39,9 @@ func (s *clientSuite) readingSpecs() {
 		expectShimBytes("stdout", sess.stdout.Bytes(), out)
 		expectShimBytes("stderr", sess.stderr.Bytes(), errOut)
 	}}
-	shortReads = append(shortReads, s.entry("CCP-C-02", requirement.Must, "every frame delivered a byte at a time", 0))
+	shortReads = append(shortReads, s.entry("CCP-C-02/byte-at-a-time", requirement.Must, "every frame delivered a byte at a time", 0))
 	for offset := 1; offset < api.HeaderSize; offset++ {
-		shortReads = append(shortReads, s.entry("CCP-C-02", requirement.Must,
+		shortReads = append(shortReads, s.entry(fmt.Sprintf("CCP-C-02/split-after-byte-%d", offset), requirement.Must,
 			fmt.Sprintf("every frame split after header byte %d", offset), offset))
 	}
 	DescribeTable("short reads", shortReads...)
@@ -60,9 +60,9 @@ func (s *clientSuite) readingSpecs() {
 			sess.expectExit(42, fmt.Sprintf("ProcessExited(42) with HeaderLength %d", headerLength))
 			expectShimBytes("stdout", sess.stdout.Bytes(), out)
 		},
-		s.entry("CCP-C-02", requirement.Must, "HeaderLength 4: the payload starts at byte 16", uint8(4)),
-		s.entry("CCP-C-02", requirement.Must, "HeaderLength 5: the payload starts at byte 20", uint8(5)),
-		s.entry("CCP-C-02", requirement.Must, "HeaderLength 255: the payload starts at byte 1020", uint8(255)),
+		s.entry("CCP-C-02/header-length-4", requirement.Must, "HeaderLength 4: the payload starts at byte 16", uint8(4)),
+		s.entry("CCP-C-02/header-length-5", requirement.Must, "HeaderLength 5: the payload starts at byte 20", uint8(5)),
+		s.entry("CCP-C-02/header-length-255", requirement.Must, "HeaderLength 255: the payload starts at byte 1020", uint8(255)),
 	)
 
 	// A bad header, then a valid ProcessExited(0): the shim must close and
@@ -83,27 +83,27 @@ func (s *clientSuite) readingSpecs() {
 		sess.expectFailure(after)
 	}
 	DescribeTable("bad headers from the proxy", badHeader,
-		s.entry("CCP-C-02", requirement.Must, "HeaderLength 0 as the ConnectShim response",
+		s.entry("CCP-C-02/response-header-length-0", requirement.Must, "HeaderLength 0 as the ConnectShim response",
 			[]byte{0, 2, 0, 0, 0, 0, 1, 4, 0, 0, 0, 0}, true),
-		s.entry("CCP-C-02", requirement.Must, "HeaderLength 2 as the ConnectShim response",
+		s.entry("CCP-C-02/response-header-length-2", requirement.Must, "HeaderLength 2 as the ConnectShim response",
 			[]byte{0, 2, 2, 0, 0, 0, 1, 4, 0, 0, 0, 0}, true),
-		s.entry("CCP-C-02", requirement.Must, "Version 1 as the ConnectShim response",
+		s.entry("CCP-C-02/response-version-1", requirement.Must, "Version 1 as the ConnectShim response",
 			[]byte{0, 1, 3, 0, 0, 0, 1, 4, 0, 0, 0, 0}, true),
-		s.entry("CCP-C-02", requirement.Must, "HeaderLength 0 on a stdout frame",
+		s.entry("CCP-C-02/stdout-header-length-0", requirement.Must, "HeaderLength 0 on a stdout frame",
 			[]byte{0, 2, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0}, false),
-		s.entry("CCP-C-02", requirement.Must, "HeaderLength 1 on a stdout frame",
+		s.entry("CCP-C-02/stdout-header-length-1", requirement.Must, "HeaderLength 1 on a stdout frame",
 			[]byte{0, 2, 1, 0, 0, 0, 2, 1, 0, 0, 0, 0}, false),
-		s.entry("CCP-C-02", requirement.Must, "HeaderLength 2 on a stdout frame",
+		s.entry("CCP-C-02/stdout-header-length-2", requirement.Must, "HeaderLength 2 on a stdout frame",
 			[]byte{0, 2, 2, 0, 0, 0, 2, 1, 0, 0, 0, 0}, false),
-		s.entry("CCP-C-02", requirement.Must, "Version 0 on a stdout frame",
+		s.entry("CCP-C-02/stdout-version-0", requirement.Must, "Version 0 on a stdout frame",
 			[]byte{0, 0, 3, 0, 0, 0, 2, 1, 0, 0, 0, 0}, false),
-		s.entry("CCP-C-02", requirement.Must, "Version 1 on a stdout frame",
+		s.entry("CCP-C-02/stdout-version-1", requirement.Must, "Version 1 on a stdout frame",
 			[]byte{0, 1, 3, 0, 0, 0, 2, 1, 0, 0, 0, 0}, false),
-		s.entry("CCP-C-02", requirement.Must, "Version 3 on a stdout frame",
+		s.entry("CCP-C-02/stdout-version-3", requirement.Must, "Version 3 on a stdout frame",
 			[]byte{0, 3, 3, 0, 0, 0, 2, 1, 0, 0, 0, 0}, false),
-		s.entry("CCP-C-02", requirement.Must, "Version 0x0200 (byte-swapped) on a stdout frame",
+		s.entry("CCP-C-02/stdout-version-byte-swapped", requirement.Must, "Version 0x0200 (byte-swapped) on a stdout frame",
 			[]byte{2, 0, 3, 0, 0, 0, 2, 1, 0, 0, 0, 0}, false),
-		s.entry("CCP-C-02", requirement.Must, "12 bytes of garbage",
+		s.entry("CCP-C-02/garbage-header", requirement.Must, "12 bytes of garbage",
 			[]byte{0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef}, false),
 	)
 
@@ -139,15 +139,15 @@ func (s *clientSuite) readingSpecs() {
 			}
 			sess.expectFailure(after)
 		},
-		s.entry("CCP-C-03", requirement.Must, "on a stdout frame",
+		s.entry("CCP-C-03/huge-stdout", requirement.Must, "on a stdout frame",
 			[]byte{0, 2, 3, 0, 0, 0, 2, 1, 0xff, 0xff, 0xff, 0xff}, false),
-		s.entry("CCP-C-03", requirement.Must, "on a stderr frame",
+		s.entry("CCP-C-03/huge-stderr", requirement.Must, "on a stderr frame",
 			[]byte{0, 2, 3, 0, 0, 0, 2, 2, 0xff, 0xff, 0xff, 0xff}, false),
-		s.entry("CCP-C-03", requirement.Must, "on ProcessExited",
+		s.entry("CCP-C-03/huge-process-exited", requirement.Must, "on ProcessExited",
 			[]byte{0, 2, 3, 0, 0, 0, 3, 0, 0xff, 0xff, 0xff, 0xff}, false),
-		s.entry("CCP-C-03", requirement.Must, "on the ConnectShim response",
+		s.entry("CCP-C-03/huge-connectshim-response", requirement.Must, "on the ConnectShim response",
 			[]byte{0, 2, 3, 0, 0, 0, 1, 4, 0xff, 0xff, 0xff, 0xff}, true),
-		s.entry("CCP-C-03", requirement.Must, "on an error response to ConnectShim",
+		s.entry("CCP-C-03/huge-connectshim-error", requirement.Must, "on an error response to ConnectShim",
 			[]byte{0, 2, 3, 0, 0, 0, 0x11, 4, 0xff, 0xff, 0xff, 0xff}, true),
 	)
 }

@@ -16,7 +16,7 @@ import (
 // sessionSpecs: ConnectShim, its response, and the exit code
 // (CCP-C-04, CCP-C-05, CCP-C-09, CCP-C-11).
 func (s *clientSuite) sessionSpecs() {
-	s.it("CCP-C-04", requirement.Must, "the first frame is ConnectShim with the token, even with stdin ready at once", func(ctx SpecContext) {
+	s.it("CCP-C-04/connectshim-first", requirement.Must, "the first frame is ConnectShim with the token, even with stdin ready at once", func(ctx SpecContext) {
 		sess := s.newSession()
 		sess.writeStdin([]byte("stdin that is ready before the shim starts"))
 		sess.closeStdin()
@@ -52,9 +52,9 @@ func (s *clientSuite) sessionSpecs() {
 			sess.connected()
 			sess.expectFailure(fmt.Sprintf("an error response to ConnectShim with payload %q", payload))
 		},
-		s.entry("CCP-C-05", requirement.Must, `{"msg":"unknown token"}`, []byte(`{"msg":"unknown token"}`)),
-		s.entry("CCP-C-05", requirement.Must, "an empty error payload", []byte(nil)),
-		s.entry("CCP-C-05", requirement.Must, "an error payload that is not JSON", []byte("token refused")),
+		s.entry("CCP-C-05/error-msg", requirement.Must, `{"msg":"unknown token"}`, []byte(`{"msg":"unknown token"}`)),
+		s.entry("CCP-C-05/empty-error-payload", requirement.Must, "an empty error payload", []byte(nil)),
+		s.entry("CCP-C-05/error-payload-not-json", requirement.Must, "an error payload that is not JSON", []byte("token refused")),
 	)
 
 	DescribeTable("exit codes",
@@ -65,11 +65,11 @@ func (s *clientSuite) sessionSpecs() {
 			sess.send(fakeproxy.ProcessExited(uint8(code)))
 			sess.expectExit(code, fmt.Sprintf("ProcessExited(%d)", code))
 		},
-		s.entry("CCP-C-09", requirement.Must, "ProcessExited [00]: exit 0", 0),
-		s.entry("CCP-C-09", requirement.Must, "ProcessExited [01]: exit 1", 1),
-		s.entry("CCP-C-09", requirement.Must, "ProcessExited [7f]: exit 127", 127),
-		s.entry("CCP-C-09", requirement.Must, "ProcessExited [8f]: exit 143", 143),
-		s.entry("CCP-C-09", requirement.Must, "ProcessExited [ff]: exit 255", 255),
+		s.entry("CCP-C-09/exit-0", requirement.Must, "ProcessExited [00]: exit 0", 0),
+		s.entry("CCP-C-09/exit-1", requirement.Must, "ProcessExited [01]: exit 1", 1),
+		s.entry("CCP-C-09/exit-127", requirement.Must, "ProcessExited [7f]: exit 127", 127),
+		s.entry("CCP-C-09/exit-143", requirement.Must, "ProcessExited [8f]: exit 143", 143),
+		s.entry("CCP-C-09/exit-255", requirement.Must, "ProcessExited [ff]: exit 255", 255),
 	)
 
 	// A response with another opcode, then ProcessExited(0) for a shim that
@@ -91,11 +91,11 @@ func (s *clientSuite) sessionSpecs() {
 				api.OpcodeName(api.TypeResponse, answer), fakeproxy.Encode(api.NewFrame(api.TypeResponse, answer, false, nil)),
 				api.OpcodeName(api.TypeCommand, command)))
 		},
-		s.entry("CCP-C-11", requirement.Must, "RegisterVM (0) answering ConnectShim", api.CmdConnectShim, api.CmdRegisterVM),
-		s.entry("CCP-C-11", requirement.Must, "Hyper (3) answering ConnectShim", api.CmdConnectShim, api.CmdHyper),
-		s.entry("CCP-C-11", requirement.Must, "DisconnectShim (5) answering ConnectShim", api.CmdConnectShim, api.CmdDisconnectShim),
-		s.entry("CCP-C-11", requirement.Must, "Signal (6) answering ConnectShim", api.CmdConnectShim, api.CmdSignal),
-		s.entry("CCP-C-11", requirement.Must, "ConnectShim (4) answering Signal", api.CmdSignal, api.CmdConnectShim),
+		s.entry("CCP-C-11/registervm-answers-connectshim", requirement.Must, "RegisterVM (0) answering ConnectShim", api.CmdConnectShim, api.CmdRegisterVM),
+		s.entry("CCP-C-11/hyper-answers-connectshim", requirement.Must, "Hyper (3) answering ConnectShim", api.CmdConnectShim, api.CmdHyper),
+		s.entry("CCP-C-11/disconnectshim-answers-connectshim", requirement.Must, "DisconnectShim (5) answering ConnectShim", api.CmdConnectShim, api.CmdDisconnectShim),
+		s.entry("CCP-C-11/signal-answers-connectshim", requirement.Must, "Signal (6) answering ConnectShim", api.CmdConnectShim, api.CmdSignal),
+		s.entry("CCP-C-11/connectshim-answers-signal", requirement.Must, "ConnectShim (4) answering Signal", api.CmdSignal, api.CmdConnectShim),
 	)
 
 	DescribeTable("an error response's msg",
@@ -109,7 +109,7 @@ func (s *clientSuite) sessionSpecs() {
 				"expected the msg %q of the error response to appear in the shim's error or on its stderr, but got error %v, stderr %q",
 				msg, sess.err, sess.stderr.String())
 		},
-		s.entry("CCP-C-11", requirement.Must, "surfaced on stderr or in the error", "token 7f3a is not attached to any VM"),
-		s.entry("CCP-C-11", requirement.Must, "surfaced verbatim when not ASCII", "jeton refusé: ✗"),
+		s.entry("CCP-C-11/error-msg-surfaced", requirement.Must, "surfaced on stderr or in the error", "token 7f3a is not attached to any VM"),
+		s.entry("CCP-C-11/error-msg-not-ascii", requirement.Must, "surfaced verbatim when not ASCII", "jeton refusé: ✗"),
 	)
 }

@@ -53,15 +53,15 @@ func (s *clientSuite) signalSpecs() {
 			sess.send(fakeproxy.ProcessExited(0))
 			sess.expectExit(0, fmt.Sprintf("the Signal for %v and ProcessExited(0)", sig))
 		},
-		s.entry("CCP-C-08", requirement.Must, `SIGTERM without a terminal: {"signalNumber":15} with no rows and columns`,
+		s.entry("CCP-C-08/sigterm-without-terminal", requirement.Must, `SIGTERM without a terminal: {"signalNumber":15} with no rows and columns`,
 			syscall.SIGTERM, false, []windowSize{{24, 80}}),
-		s.entry("CCP-C-08", requirement.Must, `SIGTERM with a terminal: {"signalNumber":15} with no rows and columns`,
+		s.entry("CCP-C-08/sigterm-with-terminal", requirement.Must, `SIGTERM with a terminal: {"signalNumber":15} with no rows and columns`,
 			syscall.SIGTERM, true, []windowSize{{24, 80}}),
-		s.entry("CCP-C-08", requirement.Must, `SIGWINCH with a 24x80 terminal as stdin, stdout and stderr: {"signalNumber":28,"rows":24,"columns":80}`,
+		s.entry("CCP-C-08/sigwinch-24x80", requirement.Must, `SIGWINCH with a 24x80 terminal as stdin, stdout and stderr: {"signalNumber":28,"rows":24,"columns":80}`,
 			syscall.SIGWINCH, true, []windowSize{{24, 80}}),
-		s.entry("CCP-C-08", requirement.Must, `SIGWINCH with a 61x203 terminal as stdin, stdout and stderr: {"signalNumber":28,"rows":61,"columns":203}`,
+		s.entry("CCP-C-08/sigwinch-61x203", requirement.Must, `SIGWINCH with a 61x203 terminal as stdin, stdout and stderr: {"signalNumber":28,"rows":61,"columns":203}`,
 			syscall.SIGWINCH, true, []windowSize{{61, 203}}),
-		s.entry("CCP-C-08", requirement.Must, `SIGWINCH after the terminal was resized from 24x80 to 50x132: {"signalNumber":28,"rows":50,"columns":132}`,
+		s.entry("CCP-C-08/sigwinch-after-resize", requirement.Must, `SIGWINCH after the terminal was resized from 24x80 to 50x132: {"signalNumber":28,"rows":50,"columns":132}`,
 			syscall.SIGWINCH, true, []windowSize{{24, 80}, {50, 132}}),
 	)
 }

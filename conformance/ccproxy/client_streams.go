@@ -54,14 +54,14 @@ func (s *clientSuite) streamSpecs() {
 			expectShimBytes("stdout", sess.stdout.Bytes(), wantOut)
 			expectShimBytes("stderr", sess.stderr.Bytes(), wantErr)
 		},
-		s.entry("CCP-C-06", requirement.Must, "text on stdout", []api.Frame{fakeproxy.Stdout([]byte("hello, world\n"))}),
-		s.entry("CCP-C-06", requirement.Must, "every byte value, zero bytes included, on stdout and stderr",
+		s.entry("CCP-C-06/text", requirement.Must, "text on stdout", []api.Frame{fakeproxy.Stdout([]byte("hello, world\n"))}),
+		s.entry("CCP-C-06/every-byte-value", requirement.Must, "every byte value, zero bytes included, on stdout and stderr",
 			[]api.Frame{fakeproxy.Stdout(shimAllBytes), fakeproxy.Stderr(shimPattern(256, 0xff))}),
-		s.entry("CCP-C-06", requirement.Must, "several frames on both, interleaved", []api.Frame{
+		s.entry("CCP-C-06/interleaved-frames", requirement.Must, "several frames on both, interleaved", []api.Frame{
 			fakeproxy.Stdout([]byte("one ")), fakeproxy.Stderr([]byte{0, 0, 0}), fakeproxy.Stdout([]byte{0}),
 			fakeproxy.Stderr([]byte("\r\n\x04")), fakeproxy.Stdout([]byte("\xff\xfe two\n")), fakeproxy.Stderr([]byte("three")),
 		}),
-		s.entry("CCP-C-06", requirement.Must, "a 64 KiB payload on each",
+		s.entry("CCP-C-06/64-kib-each", requirement.Must, "a 64 KiB payload on each",
 			[]api.Frame{fakeproxy.Stdout(shimPattern(64<<10, 0x5a)), fakeproxy.Stderr(shimPattern(64<<10, 0xa5))}),
 	)
 
@@ -93,14 +93,14 @@ func (s *clientSuite) streamSpecs() {
 			frames := shimStdinFrames(rs)
 			Expect(frames[len(frames)-1].Payload).To(BeEmpty(), "expected the zero-length stdin frame to be the last stdin frame, got %s", fakeproxy.Summary(rs))
 		},
-		s.entry("CCP-C-07", requirement.Must, "empty stdin: only the zero-length frame", [][]byte{}),
-		s.entry("CCP-C-07", requirement.Must, "text in one chunk", [][]byte{[]byte("hello, stdin\n")}),
-		s.entry("CCP-C-07", requirement.Must, "binary data with zero bytes in several chunks",
+		s.entry("CCP-C-07/empty-stdin", requirement.Must, "empty stdin: only the zero-length frame", [][]byte{}),
+		s.entry("CCP-C-07/text-one-chunk", requirement.Must, "text in one chunk", [][]byte{[]byte("hello, stdin\n")}),
+		s.entry("CCP-C-07/binary-chunks", requirement.Must, "binary data with zero bytes in several chunks",
 			[][]byte{{0}, shimAllBytes, {0, 0, 0xff}, []byte("\x04\r\n")}),
-		s.entry("CCP-C-07", requirement.Must, "20 KiB, above one agent io frame (10228 bytes)", [][]byte{shimPattern(20<<10, 0x3c)}),
+		s.entry("CCP-C-07/20-kib", requirement.Must, "20 KiB, above one agent io frame (10228 bytes)", [][]byte{shimPattern(20<<10, 0x3c)}),
 	)
 
-	s.it("CCP-C-10", requirement.Must, "stdout and stderr sent before the ConnectShim response reach stdout and stderr", func(ctx SpecContext) {
+	s.it("CCP-C-10/output-before-response", requirement.Must, "stdout and stderr sent before the ConnectShim response reach stdout and stderr", func(ctx SpecContext) {
 		sess := s.newSession()
 		// The late frames go with the response too: sent by the spec, they
 		// could overtake the fake's answer.
@@ -115,7 +115,7 @@ func (s *clientSuite) streamSpecs() {
 		expectShimBytes("stderr", sess.stderr.Bytes(), []byte("early stderr"))
 	})
 
-	s.it("CCP-C-10", requirement.Must, "ProcessExited and stdout before the Signal response (the proxy's SIGTERM-before-start order)", func(ctx SpecContext) {
+	s.it("CCP-C-10/exit-before-signal-response", requirement.Must, "ProcessExited and stdout before the Signal response (the proxy's SIGTERM-before-start order)", func(ctx SpecContext) {
 		sess := s.newSession()
 		sess.proxy.OnCommand(api.CmdSignal, fakeproxy.Response{
 			Before: []api.Frame{fakeproxy.Stdout([]byte("bye")), fakeproxy.ProcessExited(3)},
@@ -130,7 +130,7 @@ func (s *clientSuite) streamSpecs() {
 		expectShimBytes("stdout", sess.stdout.Bytes(), []byte("bye"))
 	})
 
-	s.it("CCP-C-10", requirement.Must, "stdin and stdout flow on with no response to stdin frames", func(ctx SpecContext) {
+	s.it("CCP-C-10/stdin-unanswered", requirement.Must, "stdin and stdout flow on with no response to stdin frames", func(ctx SpecContext) {
 		sess := s.newSession()
 		sess.start()
 		sess.connected()

@@ -18,12 +18,13 @@ import (
 // hostile case cannot spoil the next spec.
 func ServerSpecs(t ServerTarget) bool {
 	s := &serverSuite{t: t}
-	name := "cc-proxy server conformance"
-	if t.Name != "" {
-		name += " of " + t.Name
-	}
-	return Describe(name, func() {
-		BeforeEach(func() { s.env = newServerEnv(t) })
+	// The target is not in the text: a report records it once, and spec
+	// texts stay the same wherever the target is installed.
+	return Describe("cc-proxy server conformance", func() {
+		BeforeEach(func() {
+			requirement.RecordTarget(t.Name)
+			s.env = newServerEnv(t)
+		})
 
 		Describe("frame header", s.headerSpecs)
 		Describe("framing", s.framingSpecs)
@@ -44,14 +45,15 @@ type serverSuite struct {
 	env *serverEnv
 }
 
-// it registers one spec checking requirement id at level.
-func (s *serverSuite) it(id string, level requirement.Level, what string, body func(ctx SpecContext)) {
-	It(requirement.Describe(id, level, what), requirement.Labels(id, level), SpecTimeout(s.t.specTimeout()), body)
+// it registers the spec specID ("CCP-S-05/header-length-0") checking its
+// requirement at level.
+func (s *serverSuite) it(specID string, level requirement.Level, what string, body func(ctx SpecContext)) {
+	It(requirement.Describe(specID, level, what), requirement.Labels(specID, level), SpecTimeout(s.t.specTimeout()), body)
 }
 
-// entry is a table entry checking requirement id at level; params are the
-// table body's arguments after the SpecContext.
-func (s *serverSuite) entry(id string, level requirement.Level, what string, params ...any) TableEntry {
-	return Entry(requirement.Describe(id, level, what),
-		append([]any{requirement.Labels(id, level), SpecTimeout(s.t.specTimeout())}, params...)...)
+// entry is the table entry specID checking its requirement at level;
+// params are the table body's arguments after the SpecContext.
+func (s *serverSuite) entry(specID string, level requirement.Level, what string, params ...any) TableEntry {
+	return Entry(requirement.Describe(specID, level, what),
+		append([]any{requirement.Labels(specID, level), SpecTimeout(s.t.specTimeout())}, params...)...)
 }

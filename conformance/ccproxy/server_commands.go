@@ -21,19 +21,19 @@ func (s *serverSuite) commandSpecs() {
 			c.expectNoAnswer("a client's " + describeBytes(b) + " gets no answer")
 			s.env.expectServing()
 		},
-		s.silent("a response", frameBytes(api.TypeResponse, api.CmdAttachVM, `{"io":{"URL":"unix:///x","tokens":[]}}`)),
-		s.silent("an empty response", frameBytes(api.TypeResponse, api.CmdUnregisterVM, "")),
-		s.silent("an error response", cat(hx("00 02 03 00 00 00 11 02 00 00 00 0f"), `{"msg":"error"}`)),
-		s.silent("a ProcessExited notification", frameBytes(api.TypeNotification, api.NotificationProcessExited, "\x00")),
-		s.silent("a stdout stream", frameBytes(api.TypeStream, api.StreamStdout, "out\n")),
-		s.silent("a stderr stream", frameBytes(api.TypeStream, api.StreamStderr, "err\n")),
-		s.silent("an empty stdout stream", frameBytes(api.TypeStream, api.StreamStdout, "")),
-		s.silent("an E-flagged ProcessExited notification", cat(hx("00 02 03 00 00 00 13 00 00 00 00 01"), "\x00")),
-		s.silent("stdin on a connection that is no shim", frameBytes(api.TypeStream, api.StreamStdin, "in\n")),
-		s.silent("an invalid log entry", frameBytes(api.TypeStream, api.StreamLog, `{"source":"nobody","level":"loud"}`)),
+		s.silent("response", "a response", frameBytes(api.TypeResponse, api.CmdAttachVM, `{"io":{"URL":"unix:///x","tokens":[]}}`)),
+		s.silent("empty-response", "an empty response", frameBytes(api.TypeResponse, api.CmdUnregisterVM, "")),
+		s.silent("error-response", "an error response", cat(hx("00 02 03 00 00 00 11 02 00 00 00 0f"), `{"msg":"error"}`)),
+		s.silent("process-exited", "a ProcessExited notification", frameBytes(api.TypeNotification, api.NotificationProcessExited, "\x00")),
+		s.silent("stdout", "a stdout stream", frameBytes(api.TypeStream, api.StreamStdout, "out\n")),
+		s.silent("stderr", "a stderr stream", frameBytes(api.TypeStream, api.StreamStderr, "err\n")),
+		s.silent("empty-stdout", "an empty stdout stream", frameBytes(api.TypeStream, api.StreamStdout, "")),
+		s.silent("e-flagged-process-exited", "an E-flagged ProcessExited notification", cat(hx("00 02 03 00 00 00 13 00 00 00 00 01"), "\x00")),
+		s.silent("stdin-from-non-shim", "stdin on a connection that is no shim", frameBytes(api.TypeStream, api.StreamStdin, "in\n")),
+		s.silent("invalid-log-entry", "an invalid log entry", frameBytes(api.TypeStream, api.StreamLog, `{"source":"nobody","level":"loud"}`)),
 	)
 
-	s.it("CCP-S-09", requirement.Must, "a shim's stdout, stderr, response and notification frames get no answer (the proxy may close the shim)", func(ctx SpecContext) {
+	s.it("CCP-S-09/shim-frames-unanswered", requirement.Must, "a shim's stdout, stderr, response and notification frames get no answer (the proxy may close the shim)", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		p.shim.sendBytes(cat(
 			frameBytes(api.TypeStream, api.StreamStdout, "out"),
@@ -65,7 +65,7 @@ func (s *serverSuite) commandSpecs() {
 	for _, c := range cmds {
 		pipelined = append(pipelined, frameBytes(api.TypeCommand, c.op, c.payload)...)
 	}
-	s.it("CCP-S-11", requirement.Must, fmt.Sprintf("%d failing commands of every opcode in one write (DisconnectShim from a non-shim included): %s", len(cmds), showBytes(pipelined)), func(ctx SpecContext) {
+	s.it("CCP-S-11/failing-commands-pipelined", requirement.Must, fmt.Sprintf("%d failing commands of every opcode in one write (DisconnectShim from a non-shim included): %s", len(cmds), showBytes(pipelined)), func(ctx SpecContext) {
 		c := s.env.dial("client")
 		c.sendBytes(pipelined)
 		for i, cmd := range cmds {
@@ -77,7 +77,7 @@ func (s *serverSuite) commandSpecs() {
 		c.expectSilent("one response per command")
 	})
 
-	s.it("CCP-S-11", requirement.Must, "successful commands, pipelined: RegisterVM, Hyper ping, AttachVM, UnregisterVM", func(ctx SpecContext) {
+	s.it("CCP-S-11/successful-commands-pipelined", requirement.Must, "successful commands, pipelined: RegisterVM, Hyper ping, AttachVM, UnregisterVM", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		id := uniqueID("vm")
@@ -98,7 +98,7 @@ func (s *serverSuite) commandSpecs() {
 		c.expectNoAnswer("one response per command")
 	})
 
-	s.it("CCP-S-11", requirement.Must, "three connections interleaving commands: each gets exactly its own responses, in its order", func(ctx SpecContext) {
+	s.it("CCP-S-11/three-connections-interleaved", requirement.Must, "three connections interleaving commands: each gets exactly its own responses, in its order", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		id, _ := env.registerVM(env.dial("runtime"), agent, 0)
@@ -133,26 +133,26 @@ func (s *serverSuite) commandSpecs() {
 			Expect(msg).NotTo(BeEmpty())
 			c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 		},
-		s.badJSON(api.CmdAttachVM, `{"containerId":`),
-		s.badJSON(api.CmdAttachVM, `not json`),
-		s.badJSON(api.CmdAttachVM, ``),
-		s.badJSON(api.CmdAttachVM, `[]`),
-		s.badJSON(api.CmdAttachVM, `{"containerId":5}`),
-		s.badJSON(api.CmdRegisterVM, `{"containerId":"x","ctlSerial":7}`),
-		s.badJSON(api.CmdHyper, `{"hyperName":"ping","tokens":"t"}`),
-		s.badJSON(api.CmdConnectShim, `{"token":`),
-		s.badJSON(api.CmdSignal, `{"signalNumber":"9"}`),
-		s.badJSON(api.CmdUnregisterVM, "\xff\xfe"),
+		s.badJSON("attachvm-truncated", api.CmdAttachVM, `{"containerId":`),
+		s.badJSON("attachvm-not-json", api.CmdAttachVM, `not json`),
+		s.badJSON("attachvm-empty", api.CmdAttachVM, ``),
+		s.badJSON("attachvm-array", api.CmdAttachVM, `[]`),
+		s.badJSON("attachvm-id-number", api.CmdAttachVM, `{"containerId":5}`),
+		s.badJSON("registervm-serial-number", api.CmdRegisterVM, `{"containerId":"x","ctlSerial":7}`),
+		s.badJSON("hyper-tokens-string", api.CmdHyper, `{"hyperName":"ping","tokens":"t"}`),
+		s.badJSON("connectshim-truncated", api.CmdConnectShim, `{"token":`),
+		s.badJSON("signal-number-string", api.CmdSignal, `{"signalNumber":"9"}`),
+		s.badJSON("unregistervm-not-utf8", api.CmdUnregisterVM, "\xff\xfe"),
 	)
 }
 
-// silent is an entry of the no-answer table.
-func (s *serverSuite) silent(what string, b []byte) TableEntry {
-	return s.entry("CCP-S-09", requirement.Must, fmt.Sprintf("%s %s", what, showBytes(b)), b)
+// silent is the entry CCP-S-09/slug of the no-answer table.
+func (s *serverSuite) silent(slug, what string, b []byte) TableEntry {
+	return s.entry("CCP-S-09/"+slug, requirement.Must, fmt.Sprintf("%s %s", what, showBytes(b)), b)
 }
 
-// badJSON is an entry of the bad-JSON table.
-func (s *serverSuite) badJSON(op uint8, payload string) TableEntry {
+// badJSON is the entry CCP-S-12/slug of the bad-JSON table.
+func (s *serverSuite) badJSON(slug string, op uint8, payload string) TableEntry {
 	b := frameBytes(api.TypeCommand, op, payload)
-	return s.entry("CCP-S-12", requirement.Must, fmt.Sprintf("%s with payload %q %s", api.OpcodeName(api.TypeCommand, op), payload, showBytes(b)), op, payload)
+	return s.entry("CCP-S-12/"+slug, requirement.Must, fmt.Sprintf("%s with payload %q %s", api.OpcodeName(api.TypeCommand, op), payload, showBytes(b)), op, payload)
 }

@@ -18,13 +18,13 @@ import (
 func (s *serverSuite) framingSpecs() {
 	split := []TableEntry{}
 	for k := 1; k < api.HeaderSize; k++ {
-		split = append(split, s.entry("CCP-S-03", requirement.Must,
+		split = append(split, s.entry(fmt.Sprintf("CCP-S-03/header-split-after-%d", k), requirement.Must,
 			fmt.Sprintf("header split after byte %d: %s then %s", k, showBytes(attachUnknown[:k]), showBytes(attachUnknown[k:])),
 			attachUnknown, []int{k}))
 	}
 	split = append(split,
-		s.entry("CCP-S-03", requirement.Must, fmt.Sprintf("payload split in three: %s", showBytes(attachUnknown)), attachUnknown, []int{12, 5, 10}),
-		s.entry("CCP-S-03", requirement.Must, fmt.Sprintf("header and payload split in four: %s", showBytes(attachUnknown)), attachUnknown, []int{3, 7, 4, 9}),
+		s.entry("CCP-S-03/payload-split-in-3", requirement.Must, fmt.Sprintf("payload split in three: %s", showBytes(attachUnknown)), attachUnknown, []int{12, 5, 10}),
+		s.entry("CCP-S-03/split-in-4", requirement.Must, fmt.Sprintf("header and payload split in four: %s", showBytes(attachUnknown)), attachUnknown, []int{3, 7, 4, 9}),
 	)
 	DescribeTable("reassembles a frame sent in several writes, each read by the proxy before the next is sent",
 		func(ctx SpecContext, b []byte, chunks []int) {
@@ -37,14 +37,14 @@ func (s *serverSuite) framingSpecs() {
 		split,
 	)
 
-	s.it("CCP-S-03", requirement.Must, fmt.Sprintf("a frame sent one byte per write, each read before the next: %s", showBytes(attachUnknown)), func(ctx SpecContext) {
+	s.it("CCP-S-03/one-byte-writes", requirement.Must, fmt.Sprintf("a frame sent one byte per write, each read before the next: %s", showBytes(attachUnknown)), func(ctx SpecContext) {
 		c := s.env.dial("runtime")
 		c.sendEachRead(attachUnknown, bytewise(len(attachUnknown))...)
 		c.expectFailure(c.response(api.CmdAttachVM))
 		c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 	})
 
-	s.it("CCP-S-03", requirement.Must, "a successful RegisterVM and Hyper sent one byte per write, each read before the next", func(ctx SpecContext) {
+	s.it("CCP-S-03/registervm-hyper-one-byte-writes", requirement.Must, "a successful RegisterVM and Hyper sent one byte per write, each read before the next", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -69,7 +69,7 @@ func (s *serverSuite) framingSpecs() {
 		frameBytes(api.TypeCommand, api.CmdUnregisterVM, unknownVMPayload),
 		frameBytes(api.TypeCommand, api.CmdHyper, `{"hyperName":"ping","tokens":[]}`),
 	)
-	s.it("CCP-S-03", requirement.Must, fmt.Sprintf("three frames in one write, AttachVM, UnregisterVM, Hyper (all failing): %s", showBytes(three)), func(ctx SpecContext) {
+	s.it("CCP-S-03/three-frames-one-write", requirement.Must, fmt.Sprintf("three frames in one write, AttachVM, UnregisterVM, Hyper (all failing): %s", showBytes(three)), func(ctx SpecContext) {
 		c := s.env.dial("runtime")
 		c.sendBytes(three)
 		for _, op := range []uint8{api.CmdAttachVM, api.CmdUnregisterVM, api.CmdHyper} {
@@ -79,7 +79,7 @@ func (s *serverSuite) framingSpecs() {
 	})
 
 	first, second := attachUnknown, frameBytes(api.TypeCommand, api.CmdUnregisterVM, unknownVMPayload)
-	s.it("CCP-S-03", requirement.Must, fmt.Sprintf("a frame and the first 7 bytes of the next in one write: %s, then the rest: %s", showBytes(cat(first, second[:7])), showBytes(second[7:])), func(ctx SpecContext) {
+	s.it("CCP-S-03/frame-and-start-of-next", requirement.Must, fmt.Sprintf("a frame and the first 7 bytes of the next in one write: %s, then the rest: %s", showBytes(cat(first, second[:7])), showBytes(second[7:])), func(ctx SpecContext) {
 		c := s.env.dial("runtime")
 		c.sendBytes(cat(first, second[:7]))
 		c.expectFailure(c.response(api.CmdAttachVM))
@@ -88,7 +88,7 @@ func (s *serverSuite) framingSpecs() {
 		c.expectFailure(c.response(api.CmdUnregisterVM))
 	})
 
-	s.it("CCP-S-10", requirement.Must, "heavy stdout and stderr to a shim while it sends Signal commands: every frame arrives whole", func(ctx SpecContext) {
+	s.it("CCP-S-10/output-during-signals", requirement.Must, "heavy stdout and stderr to a shim while it sends Signal commands: every frame arrives whole", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		p.shim.framing = "CCP-S-10" // a frame written inside another reads as garbage
 		const chunks, signals = 40, 20

@@ -20,7 +20,7 @@ import (
 // headerSpecs: what the proxy emits (CCP-S-01, -02) and how it treats
 // hostile or unusual headers it receives (CCP-S-04..08).
 func (s *serverSuite) headerSpecs() {
-	s.it("CCP-S-01", requirement.Must, "every frame of a whole session, read as raw bytes", func(ctx SpecContext) {
+	s.it("CCP-S-01/raw-session-frames", requirement.Must, "every frame of a whole session, read as raw bytes", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		// Events whose frames are read raw: the exact payload proves the
 		// exact PayloadLength, and a header read at the right offset after
@@ -54,7 +54,7 @@ func (s *serverSuite) headerSpecs() {
 		p.runtime.expectNoAnswer("no byte after the last frame's PayloadLength")
 	})
 
-	s.it("CCP-S-02", requirement.Must, "error responses carry E, success responses, streams and notifications do not", func(ctx SpecContext) {
+	s.it("CCP-S-02/error-flag-on-errors-only", requirement.Must, "error responses carry E, success responses, streams and notifications do not", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		for _, f := range []api.Frame{
 			p.runtime.command(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")}),
@@ -92,31 +92,31 @@ func (s *serverSuite) headerSpecs() {
 			bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 			env.expectServing()
 		},
-		s.closes("CCP-S-05", requirement.Must, "HeaderLength 0", hx("00 02 00 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-05", requirement.Must, "HeaderLength 1", hx("00 02 01 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-05", requirement.Must, "HeaderLength 2", hx("00 02 02 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-05", requirement.Must, "HeaderLength 2, no payload", hx("00 02 02 00 00 00 00 02 00 00 00 00"), ""),
-		s.closes("CCP-S-06", requirement.Must, "Version 0", hx("00 00 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-06", requirement.Must, "Version 1", hx("00 01 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-06", requirement.Must, "Version 3", hx("00 03 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-06", requirement.Must, "Version 0xFFFF", hx("ff ff 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-06", requirement.Must, "Type 4", hx("00 02 03 00 00 00 04 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-06", requirement.Must, "Type 5", hx("00 02 03 00 00 00 05 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-06", requirement.Must, "Type 15", hx("00 02 03 00 00 00 0f 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-06", requirement.Must, "command opcode 7", hx("00 02 03 00 00 00 00 07 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-06", requirement.Must, "command opcode 255", hx("00 02 03 00 00 00 00 ff 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-06", requirement.Must, "stream opcode 4", hx("00 02 03 00 00 00 02 04 00 00 00 05"), "hello"),
-		s.closes("CCP-S-06", requirement.Must, "notification opcode 1", hx("00 02 03 00 00 00 03 01 00 00 00 01"), "\x00"),
-		s.closes("CCP-S-06", requirement.Must, "response opcode 7", hx("00 02 03 00 00 00 01 07 00 00 00 00"), ""),
-		s.closes("CCP-S-07", requirement.Should, "E on a command (AttachVM)", hx("00 02 03 00 00 00 10 02 00 00 00 1c"), unknownVMPayload),
-		s.closes("CCP-S-07", requirement.Should, "E on a command (RegisterVM, no payload)", hx("00 02 03 00 00 00 10 00 00 00 00 00"), ""),
+		s.closes("CCP-S-05/header-length-0", requirement.Must, "HeaderLength 0", hx("00 02 00 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-05/header-length-1", requirement.Must, "HeaderLength 1", hx("00 02 01 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-05/header-length-2", requirement.Must, "HeaderLength 2", hx("00 02 02 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-05/header-length-2-no-payload", requirement.Must, "HeaderLength 2, no payload", hx("00 02 02 00 00 00 00 02 00 00 00 00"), ""),
+		s.closes("CCP-S-06/version-0", requirement.Must, "Version 0", hx("00 00 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06/version-1", requirement.Must, "Version 1", hx("00 01 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06/version-3", requirement.Must, "Version 3", hx("00 03 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06/version-ffff", requirement.Must, "Version 0xFFFF", hx("ff ff 03 00 00 00 00 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06/type-4", requirement.Must, "Type 4", hx("00 02 03 00 00 00 04 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06/type-5", requirement.Must, "Type 5", hx("00 02 03 00 00 00 05 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06/type-15", requirement.Must, "Type 15", hx("00 02 03 00 00 00 0f 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06/command-opcode-7", requirement.Must, "command opcode 7", hx("00 02 03 00 00 00 00 07 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06/command-opcode-255", requirement.Must, "command opcode 255", hx("00 02 03 00 00 00 00 ff 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-06/stream-opcode-4", requirement.Must, "stream opcode 4", hx("00 02 03 00 00 00 02 04 00 00 00 05"), "hello"),
+		s.closes("CCP-S-06/notification-opcode-1", requirement.Must, "notification opcode 1", hx("00 02 03 00 00 00 03 01 00 00 00 01"), "\x00"),
+		s.closes("CCP-S-06/response-opcode-7", requirement.Must, "response opcode 7", hx("00 02 03 00 00 00 01 07 00 00 00 00"), ""),
+		s.closes("CCP-S-07/e-on-attachvm-closes", requirement.Should, "E on a command (AttachVM)", hx("00 02 03 00 00 00 10 02 00 00 00 1c"), unknownVMPayload),
+		s.closes("CCP-S-07/e-on-registervm-closes", requirement.Should, "E on a command (RegisterVM, no payload)", hx("00 02 03 00 00 00 10 00 00 00 00 00"), ""),
 	)
 
 	// E on a frame its sender is entitled to send: a connected shim's stdin,
 	// an attached runtime's Hyper. Never forwarded (MUST); the connection
 	// SHOULD be closed.
 	eStdin := cat(hx("00 02 03 00 00 00 12 00 00 00 00 05"), "hello")
-	s.it("CCP-S-07", requirement.Must, fmt.Sprintf("E on a connected shim's stdin %s: the agent never receives it", showBytes(eStdin)), func(ctx SpecContext) {
+	s.it("CCP-S-07/e-stdin-not-forwarded", requirement.Must, fmt.Sprintf("E on a connected shim's stdin %s: the agent never receives it", showBytes(eStdin)), func(ctx SpecContext) {
 		env := s.env
 		p := env.startProcess(ctx, false)
 		p.shim.sendBytes(eStdin)
@@ -133,14 +133,14 @@ func (s *serverSuite) headerSpecs() {
 		Expect(err).NotTo(HaveOccurred(), "the stdin after the E-flagged frame reaches the agent")
 		Expect(string(got)).To(Equal("after"), "the agent's stdin: the E-flagged %q must not be forwarded", "hello")
 	})
-	s.it("CCP-S-07", requirement.Should, fmt.Sprintf("E on a connected shim's stdin %s: the proxy closes the shim's connection without an answer", showBytes(eStdin)), func(ctx SpecContext) {
+	s.it("CCP-S-07/e-stdin-closes", requirement.Should, fmt.Sprintf("E on a connected shim's stdin %s: the proxy closes the shim's connection without an answer", showBytes(eStdin)), func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		p.shim.sendBytes(eStdin)
 		p.shim.expectClosed("E on a non-response")
 		s.env.expectServing()
 	})
 	eHyper := cat(hx("00 02 03 00 00 00 10 03 00 00 00 20"), `{"hyperName":"ping","tokens":[]}`)
-	s.it("CCP-S-07", requirement.Must, fmt.Sprintf("E on an attached runtime's Hyper ping %s: the agent never receives it", showBytes(eHyper)), func(ctx SpecContext) {
+	s.it("CCP-S-07/e-hyper-not-forwarded", requirement.Must, fmt.Sprintf("E on an attached runtime's Hyper ping %s: the agent never receives it", showBytes(eHyper)), func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -193,16 +193,16 @@ func (s *serverSuite) headerSpecs() {
 			c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 			s.env.expectServing()
 		},
-		s.served("CCP-S-07", requirement.Must, "reserved byte 3 = 0xff", hx("00 02 03 ff 00 00 00 02 00 00 00 1c"), "", unknownVMPayload),
-		s.served("CCP-S-07", requirement.Must, "reserved bytes 4-5 = 0xffff", hx("00 02 03 00 ff ff 00 02 00 00 00 1c"), "", unknownVMPayload),
-		s.served("CCP-S-07", requirement.Must, "reserved bits 0xe0 of byte 6", hx("00 02 03 00 00 00 e0 02 00 00 00 1c"), "", unknownVMPayload),
-		s.served("CCP-S-07", requirement.Must, "every reserved bit set", hx("00 02 03 ff ff ff e0 02 00 00 00 1c"), "", unknownVMPayload),
-		s.served("CCP-S-04", requirement.Must, "HeaderLength 4, extra word de ad be ef", hx("00 02 04 00 00 00 00 02 00 00 00 1c"), string(hx("de ad be ef")), unknownVMPayload),
-		s.served("CCP-S-04", requirement.Must, "HeaderLength 4, extra word looking like JSON", hx("00 02 04 00 00 00 00 02 00 00 00 1c"), `{"x"`, unknownVMPayload),
-		s.served("CCP-S-04", requirement.Must, "HeaderLength 255, 1008 extra bytes 0xaa", hx("00 02 ff 00 00 00 00 02 00 00 00 1c"), string(bytes.Repeat([]byte{0xaa}, 255*4-12)), unknownVMPayload),
+		s.served("CCP-S-07/reserved-byte-3", requirement.Must, "reserved byte 3 = 0xff", hx("00 02 03 ff 00 00 00 02 00 00 00 1c"), "", unknownVMPayload),
+		s.served("CCP-S-07/reserved-bytes-4-5", requirement.Must, "reserved bytes 4-5 = 0xffff", hx("00 02 03 00 ff ff 00 02 00 00 00 1c"), "", unknownVMPayload),
+		s.served("CCP-S-07/reserved-bits-byte-6", requirement.Must, "reserved bits 0xe0 of byte 6", hx("00 02 03 00 00 00 e0 02 00 00 00 1c"), "", unknownVMPayload),
+		s.served("CCP-S-07/all-reserved-bits", requirement.Must, "every reserved bit set", hx("00 02 03 ff ff ff e0 02 00 00 00 1c"), "", unknownVMPayload),
+		s.served("CCP-S-04/header-length-4", requirement.Must, "HeaderLength 4, extra word de ad be ef", hx("00 02 04 00 00 00 00 02 00 00 00 1c"), string(hx("de ad be ef")), unknownVMPayload),
+		s.served("CCP-S-04/header-length-4-json-word", requirement.Must, "HeaderLength 4, extra word looking like JSON", hx("00 02 04 00 00 00 00 02 00 00 00 1c"), `{"x"`, unknownVMPayload),
+		s.served("CCP-S-04/header-length-255", requirement.Must, "HeaderLength 255, 1008 extra bytes 0xaa", hx("00 02 ff 00 00 00 00 02 00 00 00 1c"), string(bytes.Repeat([]byte{0xaa}, 255*4-12)), unknownVMPayload),
 	)
 
-	s.it("CCP-S-04", requirement.Must, fmt.Sprintf("HeaderLength 4 with the extra word missing %s: the frame is not complete, so it is not answered; new connections are served",
+	s.it("CCP-S-04/extra-word-missing", requirement.Must, fmt.Sprintf("HeaderLength 4 with the extra word missing %s: the frame is not complete, so it is not answered; new connections are served",
 		showBytes(cat(hx("00 02 04 00 00 00 00 02 00 00 00 1c"), unknownVMPayload))), func(ctx SpecContext) {
 		c := s.env.dial("runtime")
 		c.sendBytes(cat(hx("00 02 04 00 00 00 00 02 00 00 00 1c"), unknownVMPayload))
@@ -211,14 +211,14 @@ func (s *serverSuite) headerSpecs() {
 	})
 
 	hugeHeaders := []struct {
-		what string
-		b    []byte
+		slug, what string
+		b          []byte
 	}{
-		{"command AttachVM", hx("00 02 03 00 00 00 00 02 ff ff ff ff")},
-		{"stdin stream", hx("00 02 03 00 00 00 02 00 ff ff ff ff")},
+		{"command", "command AttachVM", hx("00 02 03 00 00 00 00 02 ff ff ff ff")},
+		{"stdin", "stdin stream", hx("00 02 03 00 00 00 02 00 ff ff ff ff")},
 	}
 	for _, h := range hugeHeaders {
-		s.it("CCP-S-08", requirement.Must, fmt.Sprintf("PayloadLength 0xFFFFFFFF on a %s %s followed by 64 KiB: the proxy lives on and serves other connections", h.what, showBytes(h.b)), func(ctx SpecContext) {
+		s.it("CCP-S-08/huge-length-"+h.slug+"-lives", requirement.Must, fmt.Sprintf("PayloadLength 0xFFFFFFFF on a %s %s followed by 64 KiB: the proxy lives on and serves other connections", h.what, showBytes(h.b)), func(ctx SpecContext) {
 			env := s.env
 			bystander := env.dial("bystander connection")
 			bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
@@ -231,7 +231,7 @@ func (s *serverSuite) headerSpecs() {
 			bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 			env.expectServing()
 		})
-		s.it("CCP-S-08", requirement.Should, fmt.Sprintf("PayloadLength 0xFFFFFFFF on a %s %s: the proxy refuses it and closes the connection, without waiting for 4 GiB", h.what, showBytes(h.b)), func(ctx SpecContext) {
+		s.it("CCP-S-08/huge-length-"+h.slug+"-refused", requirement.Should, fmt.Sprintf("PayloadLength 0xFFFFFFFF on a %s %s: the proxy refuses it and closes the connection, without waiting for 4 GiB", h.what, showBytes(h.b)), func(ctx SpecContext) {
 			c := s.env.dial("hostile connection")
 			c.sendBytes(h.b)
 			_ = c.sendRaw(bytes.Repeat([]byte{'x'}, 4<<10))
@@ -240,7 +240,7 @@ func (s *serverSuite) headerSpecs() {
 		})
 	}
 
-	s.it("CCP-S-08", requirement.Must, fmt.Sprintf("PayloadLength 0xFFFFFFFF on %d connections held open, each followed by 4 KiB: the proxy allocates nothing like 4 GiB per header (its VmSize grows by less than %d MiB, its VmRSS by less than %d MiB) and lives on", hugeHeaderConns, maxHugeVmSizeGrowth>>20, maxHugeRSSGrowth>>20), func(ctx SpecContext) {
+	s.it("CCP-S-08/huge-length-no-allocation", requirement.Must, fmt.Sprintf("PayloadLength 0xFFFFFFFF on %d connections held open, each followed by 4 KiB: the proxy allocates nothing like 4 GiB per header (its VmSize grows by less than %d MiB, its VmRSS by less than %d MiB) and lives on", hugeHeaderConns, maxHugeVmSizeGrowth>>20, maxHugeRSSGrowth>>20), func(ctx SpecContext) {
 		env := s.env
 		// a first exchange, so what any connection costs is in the baseline
 		bystander := env.dial("bystander connection")
@@ -298,17 +298,17 @@ const (
 	maxHugeRSSGrowth    = 64 << 20
 )
 
-// closes is an entry of the hostile-header table.
-func (s *serverSuite) closes(id string, level requirement.Level, what string, header []byte, payload string) TableEntry {
+// closes is the entry specID of the hostile-header table.
+func (s *serverSuite) closes(specID string, level requirement.Level, what string, header []byte, payload string) TableEntry {
 	b := cat(header, payload)
-	return s.entry(id, level, fmt.Sprintf("%s %s: the connection is closed without an answer", what, showBytes(b)), b)
+	return s.entry(specID, level, fmt.Sprintf("%s %s: the connection is closed without an answer", what, showBytes(b)), b)
 }
 
-// served is an entry of the served-header table: header, extra header
-// words, payload.
-func (s *serverSuite) served(id string, level requirement.Level, what string, header []byte, extra, payload string) TableEntry {
+// served is the entry specID of the served-header table: header, extra
+// header words, payload.
+func (s *serverSuite) served(specID string, level requirement.Level, what string, header []byte, extra, payload string) TableEntry {
 	b := cat(header, extra, payload)
-	return s.entry(id, level, fmt.Sprintf("%s %s: the AttachVM is answered", what, showBytes(b)), b)
+	return s.entry(specID, level, fmt.Sprintf("%s %s: the AttachVM is answered", what, showBytes(b)), b)
 }
 
 // readRawFrame reads one frame as raw bytes, judges the header as an emitted

@@ -21,7 +21,7 @@ var unknownToken = strings.Repeat("A", 43) + "="
 
 // hyperSpecs: relaying hyperstart commands (CCP-S-18..24).
 func (s *serverSuite) hyperSpecs() {
-	s.it("CCP-S-18", requirement.Must, "Hyper on a connection that neither registered nor attached a VM fails and reaches no agent", func(ctx SpecContext) {
+	s.it("CCP-S-18/unattached-connection", requirement.Must, "Hyper on a connection that neither registered nor attached a VM fails and reaches no agent", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		runtime := env.dial("runtime")
@@ -73,7 +73,7 @@ func (s *serverSuite) hyperSpecs() {
 		s.hyperEntry("newcontainer", hyperstart.NewContainer, `{"id":"c","rootfs":"rootfs","image":"busybox","process":{"terminal":true,"stdio":0,"stderr":0,"args":["sh"],"workdir":"/"},"volumes":[]}`),
 	)
 
-	s.it("CCP-S-19", requirement.Must, "the agent's ERROR becomes an error response; the VM stays usable", func(ctx SpecContext) {
+	s.it("CCP-S-19/agent-error", requirement.Must, "the agent's ERROR becomes an error response; the VM stays usable", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -100,10 +100,10 @@ func (s *serverSuite) hyperSpecs() {
 			Expect(c.ok(api.CmdHyper, hyperPayload("ping", nil, nil))).To(BeEmpty())
 			Expect(commandsOf(agent)()).To(HaveExactElements(HavePrefix(hyperstart.Ping.String()+" ")), "the agent's commands: hyperName %q is unknown and must reach no agent", name)
 		},
-		s.entry("CCP-S-20", requirement.Must, `hyperName "frobnicate"`, "frobnicate"),
-		s.entry("CCP-S-20", requirement.Must, `hyperName ""`, ""),
-		s.entry("CCP-S-20", requirement.Must, `hyperName "PING" (names are lower case)`, "PING"),
-		s.entry("CCP-S-20", requirement.Must, `hyperName "exec"`, "exec"),
+		s.entry("CCP-S-20/frobnicate", requirement.Must, `hyperName "frobnicate"`, "frobnicate"),
+		s.entry("CCP-S-20/empty-name", requirement.Must, `hyperName ""`, ""),
+		s.entry("CCP-S-20/upper-case-ping", requirement.Must, `hyperName "PING" (names are lower case)`, "PING"),
+		s.entry("CCP-S-20/exec", requirement.Must, `hyperName "exec"`, "exec"),
 	)
 
 	DescribeTable("Hyper rejects bad token usage, reaches no agent, and the token stays usable",
@@ -125,43 +125,43 @@ func (s *serverSuite) hyperSpecs() {
 			c.ok(api.CmdHyper, hyperPayload("execcmd", []string{io.Tokens[0]}, execcmdData(uniqueID("c"), false)))
 			env.waitCommand(ctx, agent, hyperstart.ExecCmd)
 		},
-		s.badTokens("ping with a token", func(tok, _, _ string) api.Hyper { return hyperPayload("ping", []string{tok}, nil) }),
-		s.badTokens("removecontainer with a token", func(tok, _, _ string) api.Hyper {
+		s.badTokens("ping-with-token", "ping with a token", func(tok, _, _ string) api.Hyper { return hyperPayload("ping", []string{tok}, nil) }),
+		s.badTokens("removecontainer-with-token", "removecontainer with a token", func(tok, _, _ string) api.Hyper {
 			return hyperPayload("removecontainer", []string{tok}, []byte(`{"container":"c"}`))
 		}),
-		s.badTokens("execcmd with two tokens", func(tok, tok2, _ string) api.Hyper {
+		s.badTokens("execcmd-two-tokens", "execcmd with two tokens", func(tok, tok2, _ string) api.Hyper {
 			return hyperPayload("execcmd", []string{tok, tok2}, execcmdData("c", false))
 		}),
-		s.badTokens("execcmd with an unknown token", func(_, _, _ string) api.Hyper {
+		s.badTokens("execcmd-unknown-token", "execcmd with an unknown token", func(_, _, _ string) api.Hyper {
 			return hyperPayload("execcmd", []string{unknownToken}, execcmdData("c", false))
 		}),
-		s.badTokens("execcmd with a token of another VM", func(_, _, other string) api.Hyper {
+		s.badTokens("execcmd-other-vm-token", "execcmd with a token of another VM", func(_, _, other string) api.Hyper {
 			return hyperPayload("execcmd", []string{other}, execcmdData("c", false))
 		}),
-		s.badTokens("execcmd with a token and process.stdio 7", func(tok, _, _ string) api.Hyper {
+		s.badTokens("execcmd-token-and-stdio", "execcmd with a token and process.stdio 7", func(tok, _, _ string) api.Hyper {
 			return hyperPayload("execcmd", []string{tok}, []byte(`{"container":"c","process":{"terminal":false,"stdio":7,"stderr":0,"args":["sh"],"workdir":"/"}}`))
 		}),
-		s.badTokens("execcmd with a token and process.stderr 8", func(tok, _, _ string) api.Hyper {
+		s.badTokens("execcmd-token-and-stderr", "execcmd with a token and process.stderr 8", func(tok, _, _ string) api.Hyper {
 			return hyperPayload("execcmd", []string{tok}, []byte(`{"container":"c","process":{"terminal":false,"stdio":0,"stderr":8,"args":["sh"],"workdir":"/"}}`))
 		}),
-		s.badTokens("execcmd without a token and process.stdio 7", func(_, _, _ string) api.Hyper {
+		s.badTokens("execcmd-stdio-no-token", "execcmd without a token and process.stdio 7", func(_, _, _ string) api.Hyper {
 			return hyperPayload("execcmd", nil, []byte(`{"container":"c","process":{"terminal":false,"stdio":7,"stderr":0,"args":["sh"],"workdir":"/"}}`))
 		}),
-		s.badTokens("newcontainer without a token and process.stderr 2", func(_, _, _ string) api.Hyper {
+		s.badTokens("newcontainer-stderr-no-token", "newcontainer without a token and process.stderr 2", func(_, _, _ string) api.Hyper {
 			return hyperPayload("newcontainer", nil, []byte(`{"id":"c","rootfs":"rootfs","image":"busybox","process":{"terminal":false,"stdio":0,"stderr":2,"args":["sh"],"workdir":"/"}}`))
 		}),
-		s.badTokens("execcmd with a token and no process", func(tok, _, _ string) api.Hyper {
+		s.badTokens("execcmd-token-no-process", "execcmd with a token and no process", func(tok, _, _ string) api.Hyper {
 			return hyperPayload("execcmd", []string{tok}, []byte(`{"container":"c"}`))
 		}),
-		s.badTokens("newcontainer with a token and no process", func(tok, _, _ string) api.Hyper {
+		s.badTokens("newcontainer-token-no-process", "newcontainer with a token and no process", func(tok, _, _ string) api.Hyper {
 			return hyperPayload("newcontainer", []string{tok}, []byte(`{"id":"c","rootfs":"rootfs","image":"busybox"}`))
 		}),
-		s.badTokens("newcontainer with a token and process null", func(tok, _, _ string) api.Hyper {
+		s.badTokens("newcontainer-token-null-process", "newcontainer with a token and process null", func(tok, _, _ string) api.Hyper {
 			return hyperPayload("newcontainer", []string{tok}, []byte(`{"id":"c","rootfs":"rootfs","image":"busybox","process":null}`))
 		}),
 	)
 
-	s.it("CCP-S-22", requirement.Must, "token i starts with stdio 3+2i and stderr 4+2i (0 with a terminal), whatever the start order, also for AttachVM's tokens", func(ctx SpecContext) {
+	s.it("CCP-S-22/token-io-base", requirement.Must, "token i starts with stdio 3+2i and stderr 4+2i (0 with a terminal), whatever the start order, also for AttachVM's tokens", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -198,7 +198,7 @@ func (s *serverSuite) hyperSpecs() {
 		}
 	})
 
-	s.it("CCP-S-21", requirement.Must, "a start with a token that already started a process fails, reaches no agent, and the proxy lives on", func(ctx SpecContext) {
+	s.it("CCP-S-21/token-already-started", requirement.Must, "a start with a token that already started a process fails, reaches no agent, and the proxy lives on", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -211,7 +211,7 @@ func (s *serverSuite) hyperSpecs() {
 		env.expectServing()
 	})
 
-	s.it("CCP-S-22", requirement.Must, "tokenless starts go to the null session: stdio 1 and stderr 2, or stderr 0 with a terminal", func(ctx SpecContext) {
+	s.it("CCP-S-22/null-session", requirement.Must, "tokenless starts go to the null session: stdio 1 and stderr 2, or stderr 0 with a terminal", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -238,7 +238,7 @@ func (s *serverSuite) hyperSpecs() {
 		}
 	})
 
-	s.it("CCP-S-23", requirement.Must, "execcmd with a token is sent to the agent and answered only after the token's shim connected", func(ctx SpecContext) {
+	s.it("CCP-S-23/execcmd-waits-for-shim", requirement.Must, "execcmd with a token is sent to the agent and answered only after the token's shim connected", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -256,7 +256,7 @@ func (s *serverSuite) hyperSpecs() {
 		Expect(cmd.At).To(BeTemporally(">=", connecting), "the agent received execcmd before the shim connected")
 	})
 
-	s.it("CCP-S-24", requirement.Must, "tokenless execcmd and newcontainer, repeated, all succeed and all reach the agent", func(ctx SpecContext) {
+	s.it("CCP-S-24/repeated-tokenless-starts", requirement.Must, "tokenless execcmd and newcontainer, repeated, all succeed and all reach the agent", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -291,14 +291,14 @@ func nullSession(data string) (stdio, stderr uint64) {
 	return 1, 2
 }
 
-// hyperEntry is an entry of the Hyper relay table.
+// hyperEntry is the entry CCP-S-19/relay-name of the Hyper relay table.
 func (s *serverSuite) hyperEntry(name string, code hyperstart.Code, data string) TableEntry {
-	return s.entry("CCP-S-19", requirement.Must, fmt.Sprintf("%s -> code %d, data %q", name, uint32(code), data), name, code, data)
+	return s.entry("CCP-S-19/relay-"+name, requirement.Must, fmt.Sprintf("%s -> code %d, data %q", name, uint32(code), data), name, code, data)
 }
 
-// badTokens is an entry of the bad-token table.
-func (s *serverSuite) badTokens(what string, hyper func(tok, tok2, otherVMTok string) api.Hyper) TableEntry {
-	return s.entry("CCP-S-21", requirement.Must, what, hyper)
+// badTokens is the entry CCP-S-21/slug of the bad-token table.
+func (s *serverSuite) badTokens(slug, what string, hyper func(tok, tok2, otherVMTok string) api.Hyper) TableEntry {
+	return s.entry("CCP-S-21/"+slug, requirement.Must, what, hyper)
 }
 
 // expectRelocated checks that the agent got the start command name with the

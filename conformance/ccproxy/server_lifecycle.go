@@ -15,7 +15,7 @@ import (
 // lifecycleSpecs: what outlives which connection (CCP-S-37, -38) and fd
 // hygiene over whole sessions (CCP-S-39).
 func (s *serverSuite) lifecycleSpecs() {
-	s.it("CCP-S-37", requirement.Must, "after the registering connection closes, the VM, its tokens, its shims and its running process stay usable", func(ctx SpecContext) {
+	s.it("CCP-S-37/runtime-connection-closed", requirement.Must, "after the registering connection closes, the VM, its tokens, its shims and its running process stay usable", func(ctx SpecContext) {
 		env := s.env
 		p := env.startProcess(ctx, false)
 		_, att := env.attach(p.vmID, 1)
@@ -38,7 +38,7 @@ func (s *serverSuite) lifecycleSpecs() {
 		expectExited(p.shim, 0)
 	})
 
-	s.it("CCP-S-38", requirement.Must, "when the agent's io channel closes, every shim of that VM is closed, and the shims of other VMs are not", func(ctx SpecContext) {
+	s.it("CCP-S-38/io-channel-closed", requirement.Must, "when the agent's io channel closes, every shim of that VM is closed, and the shims of other VMs are not", func(ctx SpecContext) {
 		env := s.env
 		p := env.startProcess(ctx, false)
 		_, att := env.attach(p.vmID, 1)
@@ -59,7 +59,7 @@ func (s *serverSuite) lifecycleSpecs() {
 		otherEnv.expectServing()
 	})
 
-	s.it("CCP-S-39", requirement.Must, "a full lifecycle (register, attach, shims, newcontainer with a token, stdin, output, signal, exit, DisconnectShim, a hostile header, unregister) leaves no fd open", func(ctx SpecContext) {
+	s.it("CCP-S-39/full-lifecycle", requirement.Must, "a full lifecycle (register, attach, shims, newcontainer with a token, stdin, output, signal, exit, DisconnectShim, a hostile header, unregister) leaves no fd open", func(ctx SpecContext) {
 		env := s.env
 		fds := env.fdSnapshot()
 		agent := env.newAgent()
@@ -101,7 +101,7 @@ func (s *serverSuite) lifecycleSpecs() {
 		env.expectNoLeakedFds(fds)
 	})
 
-	s.it("CCP-S-39", requirement.Must, "failure paths (dial failure, an agent answering ERROR instead of READY, an agent that dies) leave no fd open", func(ctx SpecContext) {
+	s.it("CCP-S-39/failure-paths", requirement.Must, "failure paths (dial failure, an agent answering ERROR instead of READY, an agent that dies) leave no fd open", func(ctx SpecContext) {
 		env := s.env
 		fds := env.fdSnapshot()
 		rt := env.dial("runtime")

@@ -12,7 +12,7 @@ import (
 
 // shimSpecs: ConnectShim and DisconnectShim (CCP-S-25..27).
 func (s *serverSuite) shimSpecs() {
-	s.it("CCP-S-25", requirement.Must, "ConnectShim with an unknown, empty or garbage token fails and the connection stays usable", func(ctx SpecContext) {
+	s.it("CCP-S-25/unknown-token", requirement.Must, "ConnectShim with an unknown, empty or garbage token fails and the connection stays usable", func(ctx SpecContext) {
 		c := s.env.dial("shim")
 		c.fail(api.CmdConnectShim, api.ConnectShim{Token: unknownToken})
 		c.fail(api.CmdConnectShim, api.ConnectShim{Token: ""})
@@ -20,14 +20,14 @@ func (s *serverSuite) shimSpecs() {
 		c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 	})
 
-	s.it("CCP-S-25", requirement.Must, "ConnectShim with a token another shim claimed fails; the first shim keeps the process's output", func(ctx SpecContext) {
+	s.it("CCP-S-25/claimed-token", requirement.Must, "ConnectShim with a token another shim claimed fails; the first shim keeps the process's output", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		s.env.dial("second shim").fail(api.CmdConnectShim, api.ConnectShim{Token: p.token})
 		Expect(p.agent.SendIO(p.stdio, []byte("for the first shim"))).To(Succeed())
 		Expect(readStream(p.shim, api.StreamStdout, len("for the first shim"), nil)).To(Equal([]byte("for the first shim")))
 	})
 
-	s.it("CCP-S-25", requirement.Should, "ConnectShim with a token of an unregistered VM fails", func(ctx SpecContext) {
+	s.it("CCP-S-25/unregistered-vm-token", requirement.Should, "ConnectShim with a token of an unregistered VM fails", func(ctx SpecContext) {
 		env := s.env
 		if env.target.PerPod {
 			requirement.NotApplicable("a per-pod proxy exits after UnregisterVM: no proxy is left to refuse the token")
@@ -38,7 +38,7 @@ func (s *serverSuite) shimSpecs() {
 		env.dial("shim").fail(api.CmdConnectShim, api.ConnectShim{Token: io.Tokens[0]})
 	})
 
-	s.it("CCP-S-26", requirement.Must, "a shim whose connection dropped reconnects with its token and gets the output and the exit", func(ctx SpecContext) {
+	s.it("CCP-S-26/reconnect", requirement.Must, "a shim whose connection dropped reconnects with its token and gets the output and the exit", func(ctx SpecContext) {
 		env := s.env
 		p := env.startProcess(ctx, false)
 		Expect(p.shim.peer.Close()).To(Succeed())
@@ -53,7 +53,7 @@ func (s *serverSuite) shimSpecs() {
 		env.expectServing()
 	})
 
-	s.it("CCP-S-26", requirement.Must, "a shim whose connection dropped twice reconnects each time and keeps the process's output", func(ctx SpecContext) {
+	s.it("CCP-S-26/reconnect-twice", requirement.Must, "a shim whose connection dropped twice reconnects each time and keeps the process's output", func(ctx SpecContext) {
 		env := s.env
 		p := env.startProcess(ctx, false)
 		shim := p.shim
@@ -66,7 +66,7 @@ func (s *serverSuite) shimSpecs() {
 		Expect(readStream(shim, api.StreamStderr, len("still routed"), nil)).To(Equal([]byte("still routed")))
 	})
 
-	s.it("CCP-S-27", requirement.Must, "DisconnectShim from a shim gets no response, the proxy closes that connection only, and the token is released", func(ctx SpecContext) {
+	s.it("CCP-S-27/disconnect-shim", requirement.Must, "DisconnectShim from a shim gets no response, the proxy closes that connection only, and the token is released", func(ctx SpecContext) {
 		env := s.env
 		p := env.startProcess(ctx, false)
 		p.shim.send(api.TypeCommand, api.CmdDisconnectShim, api.DisconnectShim{})
@@ -77,7 +77,7 @@ func (s *serverSuite) shimSpecs() {
 		env.dial("shim after DisconnectShim").fail(api.CmdConnectShim, api.ConnectShim{Token: p.token})
 	})
 
-	s.it("CCP-S-25", requirement.Must, "ConnectShim with a token released by DisconnectShim fails, also before any process started", func(ctx SpecContext) {
+	s.it("CCP-S-25/released-token", requirement.Must, "ConnectShim with a token released by DisconnectShim fails, also before any process started", func(ctx SpecContext) {
 		env := s.env
 		_, io := env.registerVM(env.dial("runtime"), env.newAgent(), 1)
 		shim := env.connectShim(io.Tokens[0])

@@ -23,14 +23,14 @@ func (s *serverSuite) signalSpecs() {
 			expectNoCommandBeyond(p.runtime, p.agent, 1, "the Signal was invalid")
 			p.shim.ok(api.CmdSignal, api.Signal{SignalNumber: 15})
 		},
-		s.signalEntry(false, `{"signalNumber":-1}`),
-		s.signalEntry(false, `{"signalNumber":31}`),
-		s.signalEntry(false, `{"signalNumber":64}`),
-		s.signalEntry(false, `{"signalNumber":28}`),
-		s.signalEntry(false, `{"signalNumber":28,"rows":24}`),
-		s.signalEntry(false, `{"signalNumber":28,"columns":80}`),
-		s.signalEntry(false, `{"signalNumber":15,"rows":24,"columns":80}`),
-		s.signalEntry(false, `{"signalNumber":9,"columns":80}`),
+		s.signalEntry("signal-minus-1", false, `{"signalNumber":-1}`),
+		s.signalEntry("signal-31", false, `{"signalNumber":31}`),
+		s.signalEntry("signal-64", false, `{"signalNumber":64}`),
+		s.signalEntry("sigwinch-no-size", false, `{"signalNumber":28}`),
+		s.signalEntry("sigwinch-rows-only", false, `{"signalNumber":28,"rows":24}`),
+		s.signalEntry("sigwinch-columns-only", false, `{"signalNumber":28,"columns":80}`),
+		s.signalEntry("sigterm-with-size", false, `{"signalNumber":15,"rows":24,"columns":80}`),
+		s.signalEntry("sigkill-with-columns", false, `{"signalNumber":9,"columns":80}`),
 	)
 
 	DescribeTable("Signal at the edges of the valid range succeeds and reaches the agent",
@@ -39,9 +39,9 @@ func (s *serverSuite) signalSpecs() {
 			p.shim.ok(api.CmdSignal, []byte(payload))
 			Eventually(commandsOf(p.agent)).WithTimeout(s.env.step).Should(HaveLen(2), "execcmd, then the signal's command")
 		},
-		s.signalEntry(true, `{"signalNumber":0}`),
-		s.signalEntry(true, `{"signalNumber":30}`),
-		s.signalEntry(true, `{"signalNumber":28,"rows":1,"columns":1}`),
+		s.signalEntry("signal-0", true, `{"signalNumber":0}`),
+		s.signalEntry("signal-30", true, `{"signalNumber":30}`),
+		s.signalEntry("sigwinch-1x1", true, `{"signalNumber":28,"rows":1,"columns":1}`),
 	)
 
 	DescribeTable("SIGKILL or SIGTERM before the process started: ProcessExited 0, then an empty success response",
@@ -59,11 +59,11 @@ func (s *serverSuite) signalSpecs() {
 			Expect(shim.response(api.CmdSignal)).To(And(Not(matchers.HaveErrorFlag()), HaveField("Payload", BeEmpty())), "then an empty success response")
 			expectNoCommand(runtime, agent, "there is no process to signal")
 		},
-		s.entry("CCP-S-29", requirement.Must, "SIGKILL (9)", 9),
-		s.entry("CCP-S-29", requirement.Must, "SIGTERM (15)", 15),
+		s.entry("CCP-S-29/sigkill", requirement.Must, "SIGKILL (9)", 9),
+		s.entry("CCP-S-29/sigterm", requirement.Must, "SIGTERM (15)", 15),
 	)
 
-	s.it("CCP-S-30", requirement.Must, "signals after start become killcontainer {container, signal, allProcesses:false}, SIGWINCH winsize {seq: stdio, row, column}", func(ctx SpecContext) {
+	s.it("CCP-S-30/killcontainer-and-winsize", requirement.Must, "signals after start become killcontainer {container, signal, allProcesses:false}, SIGWINCH winsize {seq: stdio, row, column}", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		p.shim.ok(api.CmdSignal, api.Signal{SignalNumber: 15})
 		p.shim.ok(api.CmdSignal, api.Signal{SignalNumber: 28, Rows: 24, Columns: 80})
@@ -78,7 +78,7 @@ func (s *serverSuite) signalSpecs() {
 			map[string]any{"container": p.container, "signal": 9.0, "allProcesses": false})
 	})
 
-	s.it("CCP-S-30", requirement.Must, "the agent's ERROR to killcontainer becomes an error response", func(ctx SpecContext) {
+	s.it("CCP-S-30/agent-error", requirement.Must, "the agent's ERROR to killcontainer becomes an error response", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		p.agent.Reply(hyperstart.KillContainer, errorWith("no such process"))
 		p.shim.fail(api.CmdSignal, api.Signal{SignalNumber: 15})
@@ -86,7 +86,7 @@ func (s *serverSuite) signalSpecs() {
 		s.env.waitCommand(ctx, p.agent, hyperstart.KillContainer)
 	})
 
-	s.it("CCP-S-30", requirement.Must, "a process started by execcmd: SIGTERM and SIGKILL get an error response and reach no agent (killcontainer would hit the container's init); SIGWINCH still becomes winsize {seq: stdio, row, column}", func(ctx SpecContext) {
+	s.it("CCP-S-30/execcmd-process", requirement.Must, "a process started by execcmd: SIGTERM and SIGKILL get an error response and reach no agent (killcontainer would hit the container's init); SIGWINCH still becomes winsize {seq: stdio, row, column}", func(ctx SpecContext) {
 		p := s.env.startExecProcess(ctx, false)
 		p.shim.fail(api.CmdSignal, api.Signal{SignalNumber: 15})
 		p.shim.fail(api.CmdSignal, api.Signal{SignalNumber: 9})
@@ -99,13 +99,13 @@ func (s *serverSuite) signalSpecs() {
 	})
 }
 
-// signalEntry is an entry of a Signal payload table.
-func (s *serverSuite) signalEntry(valid bool, payload string) TableEntry {
+// signalEntry is the entry CCP-S-28/slug of a Signal payload table.
+func (s *serverSuite) signalEntry(slug string, valid bool, payload string) TableEntry {
 	what := "invalid"
 	if valid {
 		what = "valid"
 	}
-	return s.entry("CCP-S-28", requirement.Must, fmt.Sprintf("%s %s", what, payload), payload)
+	return s.entry("CCP-S-28/"+slug, requirement.Must, fmt.Sprintf("%s %s", what, payload), payload)
 }
 
 // expectAgentJSON checks a ctl command's code and its JSON payload.

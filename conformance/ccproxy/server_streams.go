@@ -35,7 +35,7 @@ func pattern(n int) []byte {
 // streamSpecs: stdin, stdout, stderr, ProcessExited and log routing
 // (CCP-S-31..36).
 func (s *serverSuite) streamSpecs() {
-	s.it("CCP-S-31", requirement.Must, "stdin from connections that did not (successfully) ConnectShim reaches no agent", func(ctx SpecContext) {
+	s.it("CCP-S-31/stdin-before-connectshim", requirement.Must, "stdin from connections that did not (successfully) ConnectShim reaches no agent", func(ctx SpecContext) {
 		env := s.env
 		p := env.startProcess(ctx, false)
 		stranger := env.dial("connection without ConnectShim")
@@ -58,7 +58,7 @@ func (s *serverSuite) streamSpecs() {
 		Expect(p.agent.IOReceived()).To(HaveEach(HaveField("Seq", p.stdio)), "stdin only on the process's stdio seq")
 	})
 
-	s.it("CCP-S-32", requirement.Must, "stdin chunks reach the agent byte-exact and in order on the stdio seq; a zero-length stdin frame is one empty io frame (EOF)", func(ctx SpecContext) {
+	s.it("CCP-S-32/stdin-in-order-and-eof", requirement.Must, "stdin chunks reach the agent byte-exact and in order on the stdio seq; a zero-length stdin frame is one empty io frame (EOF)", func(ctx SpecContext) {
 		env := s.env
 		p := env.startProcess(ctx, false)
 		chunks := [][]byte{[]byte("hello "), allBytes, {0, 0}, pattern(5000), []byte("\n")}
@@ -84,7 +84,7 @@ func (s *serverSuite) streamSpecs() {
 		Expect(p.agent.ReadErrors()).To(BeEmpty())
 	})
 
-	s.it("CCP-S-33", requirement.Must, fmt.Sprintf("stdin frames of 10229 and 30000 bytes reach the agent split into io frames of at most %d data bytes, and the shim stays connected", hyperstart.IOMaxData), func(ctx SpecContext) {
+	s.it("CCP-S-33/large-stdin-split", requirement.Must, fmt.Sprintf("stdin frames of 10229 and 30000 bytes reach the agent split into io frames of at most %d data bytes, and the shim stays connected", hyperstart.IOMaxData), func(ctx SpecContext) {
 		env := s.env
 		p := env.startProcess(ctx, false)
 		first, second := pattern(10229), bytes.Repeat([]byte("0123456789"), 3000)
@@ -103,7 +103,7 @@ func (s *serverSuite) streamSpecs() {
 		p.shim.ok(api.CmdSignal, api.Signal{SignalNumber: 28, Rows: 24, Columns: 80})
 	})
 
-	s.it("CCP-S-34", requirement.Must, "agent output on the stdio and stderr seqs reaches the shim byte-exact as stdout and stderr", func(ctx SpecContext) {
+	s.it("CCP-S-34/stdout-and-stderr", requirement.Must, "agent output on the stdio and stderr seqs reaches the shim byte-exact as stdout and stderr", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		outs := [][]byte{[]byte("line 1\n"), allBytes, pattern(hyperstart.IOMaxData), {0}}
 		errs := [][]byte{[]byte("warning\n"), allBytes[128:], pattern(3000)}
@@ -129,14 +129,14 @@ func (s *serverSuite) streamSpecs() {
 		p.shim.expectQuiet("all output delivered: more would come from the agent's side")
 	})
 
-	s.it("CCP-S-34", requirement.Must, "a terminal process's output on its stdio seq reaches the shim as stdout", func(ctx SpecContext) {
+	s.it("CCP-S-34/terminal-output", requirement.Must, "a terminal process's output on its stdio seq reaches the shim as stdout", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, true)
 		Expect(p.stderr).To(BeZero(), "a terminal process has no stderr seq")
 		Expect(p.agent.SendIO(p.stdio, []byte("\x1b[1mtty\r\n"))).To(Succeed())
 		Expect(readStream(p.shim, api.StreamStdout, len("\x1b[1mtty\r\n"), nil)).To(Equal([]byte("\x1b[1mtty\r\n")))
 	})
 
-	s.it("CCP-S-35", requirement.Must, "output, then EOF and the exit code on the stdio seq: stdout first, then exactly one ProcessExited with the code", func(ctx SpecContext) {
+	s.it("CCP-S-35/exit-after-output", requirement.Must, "output, then EOF and the exit code on the stdio seq: stdout first, then exactly one ProcessExited with the code", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		Expect(p.agent.SendIO(p.stdio, []byte("bye\n"))).To(Succeed())
 		Expect(p.agent.SendIO(p.stdio, []byte{5})).To(Succeed())
@@ -146,7 +146,7 @@ func (s *serverSuite) streamSpecs() {
 		p.shim.expectQuiet("exactly one ProcessExited: a second would come from the agent's side")
 	})
 
-	s.it("CCP-S-35", requirement.Must, "EOF on the stderr seq, even followed by one byte, is no exit; the exit comes with EOF on the stdio seq", func(ctx SpecContext) {
+	s.it("CCP-S-35/stderr-eof-is-no-exit", requirement.Must, "EOF on the stderr seq, even followed by one byte, is no exit; the exit comes with EOF on the stdio seq", func(ctx SpecContext) {
 		p := s.env.startProcess(ctx, false)
 		Expect(p.agent.SendIO(p.stderr, nil)).To(Succeed())
 		Expect(p.agent.SendIO(p.stderr, []byte{9})).To(Succeed())
@@ -177,10 +177,10 @@ func (s *serverSuite) streamSpecs() {
 			p.runtime.ok(api.CmdHyper, hyperPayload("ping", nil, nil))
 			p.shim.ok(api.CmdSignal, api.Signal{SignalNumber: 28, Rows: 24, Columns: 80})
 		},
-		s.entry("CCP-S-36", requirement.Must, `shim info with containerId`, `{"source":"shim","containerId":"c","level":"info","msg":"hello"}`),
-		s.entry("CCP-S-36", requirement.Must, `runtime debug`, `{"source":"runtime","level":"debug","msg":"starting"}`),
-		s.entry("CCP-S-36", requirement.Must, `shim warn`, `{"source":"shim","level":"warn","msg":"reading stdin: EOF"}`),
-		s.entry("CCP-S-36", requirement.Must, `runtime error, long msg`, fmt.Sprintf(`{"source":"runtime","level":"error","msg":%q}`, bytes.Repeat([]byte("x"), 4000))),
+		s.entry("CCP-S-36/shim-info", requirement.Must, `shim info with containerId`, `{"source":"shim","containerId":"c","level":"info","msg":"hello"}`),
+		s.entry("CCP-S-36/runtime-debug", requirement.Must, `runtime debug`, `{"source":"runtime","level":"debug","msg":"starting"}`),
+		s.entry("CCP-S-36/shim-warn", requirement.Must, `shim warn`, `{"source":"shim","level":"warn","msg":"reading stdin: EOF"}`),
+		s.entry("CCP-S-36/runtime-error-long", requirement.Must, `runtime error, long msg`, fmt.Sprintf(`{"source":"runtime","level":"error","msg":%q}`, bytes.Repeat([]byte("x"), 4000))),
 	)
 }
 

@@ -17,7 +17,7 @@ import (
 
 // vmSpecs: RegisterVM, AttachVM, UnregisterVM (CCP-S-13..17).
 func (s *serverSuite) vmSpecs() {
-	s.it("CCP-S-13", requirement.Must, "RegisterVM with numIOStreams 3, then AttachVM with 2: distinct 44-character base64url tokens and a unix:// URL", func(ctx SpecContext) {
+	s.it("CCP-S-13/distinct-tokens-and-url", requirement.Must, "RegisterVM with numIOStreams 3, then AttachVM with 2: distinct 44-character base64url tokens and a unix:// URL", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -35,7 +35,7 @@ func (s *serverSuite) vmSpecs() {
 		}
 	})
 
-	s.it("CCP-S-13", requirement.Must, "numIOStreams 0 or absent: no tokens, still the URL", func(ctx SpecContext) {
+	s.it("CCP-S-13/no-io-streams", requirement.Must, "numIOStreams 0 or absent: no tokens, still the URL", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		c := env.dial("runtime")
@@ -51,7 +51,7 @@ func (s *serverSuite) vmSpecs() {
 		Expect(att.IO.URL).To(HavePrefix("unix://"))
 	})
 
-	s.it("CCP-S-14", requirement.Must, "RegisterVM dials ctl, then io, answers only after READY, and sends no ctl command", func(ctx SpecContext) {
+	s.it("CCP-S-14/dial-order-and-ready", requirement.Must, "RegisterVM dials ctl, then io, answers only after READY, and sends no ctl command", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent(hyperagent.WithReadyDelay(shortWindow))
 		c := env.dial("runtime")
@@ -86,17 +86,17 @@ func (s *serverSuite) vmSpecs() {
 			Expect(reg.IO.Tokens).To(HaveLen(1))
 			env.dial("shim").ok(api.CmdConnectShim, api.ConnectShim{Token: reg.IO.Tokens[0]})
 		},
-		s.registerFails("containerId missing", `{"ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, nil),
-		s.registerFails("containerId empty", `{"containerId":"","ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, nil),
-		s.registerFails("ctlSerial missing", `{"containerId":$ID,"ioSerial":$IO,"numIOStreams":1}`, nil),
-		s.registerFails("ioSerial missing", `{"containerId":$ID,"ctlSerial":$CTL,"numIOStreams":1}`, nil),
-		s.registerFails("ctlSerial names no socket", `{"containerId":$ID,"ctlSerial":$NOSOCK,"ioSerial":$IO,"numIOStreams":1}`, nil),
-		s.registerFails("ioSerial names no socket", `{"containerId":$ID,"ctlSerial":$CTL,"ioSerial":$NOSOCK,"numIOStreams":1}`, nil),
-		s.registerFails("the agent sends ERROR instead of READY", `{"containerId":$ID,"ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, []hyperagent.Option{hyperagent.WithReadyCode(hyperstart.Error)}),
-		s.registerFails("the agent sends ACK instead of READY", `{"containerId":$ID,"ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, []hyperagent.Option{hyperagent.WithReadyCode(hyperstart.Ack)}),
+		s.registerFails("id-missing", "containerId missing", `{"ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, nil),
+		s.registerFails("id-empty", "containerId empty", `{"containerId":"","ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, nil),
+		s.registerFails("ctl-missing", "ctlSerial missing", `{"containerId":$ID,"ioSerial":$IO,"numIOStreams":1}`, nil),
+		s.registerFails("io-missing", "ioSerial missing", `{"containerId":$ID,"ctlSerial":$CTL,"numIOStreams":1}`, nil),
+		s.registerFails("ctl-no-socket", "ctlSerial names no socket", `{"containerId":$ID,"ctlSerial":$NOSOCK,"ioSerial":$IO,"numIOStreams":1}`, nil),
+		s.registerFails("io-no-socket", "ioSerial names no socket", `{"containerId":$ID,"ctlSerial":$CTL,"ioSerial":$NOSOCK,"numIOStreams":1}`, nil),
+		s.registerFails("agent-error", "the agent sends ERROR instead of READY", `{"containerId":$ID,"ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, []hyperagent.Option{hyperagent.WithReadyCode(hyperstart.Error)}),
+		s.registerFails("agent-ack", "the agent sends ACK instead of READY", `{"containerId":$ID,"ctlSerial":$CTL,"ioSerial":$IO,"numIOStreams":1}`, []hyperagent.Option{hyperagent.WithReadyCode(hyperstart.Ack)}),
 	)
 
-	s.it("CCP-S-15", requirement.Must, "RegisterVM of an id already registered fails; the first VM keeps working", func(ctx SpecContext) {
+	s.it("CCP-S-15/duplicate-id", requirement.Must, "RegisterVM of an id already registered fails; the first VM keeps working", func(ctx SpecContext) {
 		env := s.env
 		first, second := env.newAgent(), env.newAgent()
 		c := env.dial("runtime")
@@ -111,7 +111,7 @@ func (s *serverSuite) vmSpecs() {
 		Expect(second.Commands()).To(BeEmpty(), "the second agent got commands meant for the first VM")
 	})
 
-	s.it("CCP-S-16", requirement.Should, fmt.Sprintf("RegisterVM to an agent that never sends READY fails within %v; the id stays unregistered", readyWaitBound), func(ctx SpecContext) {
+	s.it("CCP-S-16/ready-wait-bounded", requirement.Should, fmt.Sprintf("RegisterVM to an agent that never sends READY fails within %v; the id stays unregistered", readyWaitBound), func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent(hyperagent.WithholdReady())
 		id := uniqueID("vm")
@@ -126,7 +126,7 @@ func (s *serverSuite) vmSpecs() {
 		c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: id})
 	})
 
-	s.it("CCP-S-17", requirement.Must, "AttachVM and UnregisterVM of an unknown id fail; after UnregisterVM, AttachVM and UnregisterVM fail (a per-pod proxy is gone)", func(ctx SpecContext) {
+	s.it("CCP-S-17/unknown-and-unregistered-id", requirement.Must, "AttachVM and UnregisterVM of an unknown id fail; after UnregisterVM, AttachVM and UnregisterVM fail (a per-pod proxy is gone)", func(ctx SpecContext) {
 		env := s.env
 		c := env.dial("runtime")
 		c.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
@@ -145,7 +145,7 @@ func (s *serverSuite) vmSpecs() {
 		c.fail(api.CmdUnregisterVM, api.UnregisterVM{ContainerID: id})
 	})
 
-	s.it("CCP-S-17", requirement.Must, "UnregisterVM from another connection than the registering one works", func(ctx SpecContext) {
+	s.it("CCP-S-17/unregister-from-other-connection", requirement.Must, "UnregisterVM from another connection than the registering one works", func(ctx SpecContext) {
 		env := s.env
 		agent := env.newAgent()
 		id, _ := env.registerVM(env.dial("runtime"), agent, 0)
@@ -159,10 +159,10 @@ func (s *serverSuite) vmSpecs() {
 	})
 }
 
-// registerFails is an entry of the failing-RegisterVM table. The payload
+// registerFails is the entry CCP-S-15/slug of the failing-RegisterVM table. The payload
 // template names the spec's values: $ID (the container id), $CTL and $IO (the
 // agent's sockets), $NOSOCK (a path where nothing listens).
-func (s *serverSuite) registerFails(what, template string, opts []hyperagent.Option) TableEntry {
+func (s *serverSuite) registerFails(slug, what, template string, opts []hyperagent.Option) TableEntry {
 	payload := func(id string, agent *hyperagent.Agent) any {
 		r := strings.NewReplacer(
 			"$ID", fmt.Sprintf("%q", id),
@@ -172,5 +172,5 @@ func (s *serverSuite) registerFails(what, template string, opts []hyperagent.Opt
 		)
 		return []byte(r.Replace(template))
 	}
-	return s.entry("CCP-S-15", requirement.Must, fmt.Sprintf("%s: %s", what, template), payload, opts)
+	return s.entry("CCP-S-15/"+slug, requirement.Must, fmt.Sprintf("%s: %s", what, template), payload, opts)
 }

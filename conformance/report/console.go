@@ -12,9 +12,9 @@ import (
 // WriteConsole prints s as a table, one line per requirement (ID, levels,
 // verdict, specs passed, failed, blocked, skipped, not applicable and
 // interrupted), under it each failed, blocked, not-applicable or
-// interrupted spec with the first line of its message and the reasons of
-// its limited passes, then the totals, the requirements left unchecked and
-// the result.
+// interrupted spec by its Name (its spec ID first, for --spec) with the
+// first line of its message and the reasons of its limited passes, then the
+// totals, the requirements left unchecked and the result.
 func (s Summary) WriteConsole(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	strict := "no"
@@ -46,25 +46,25 @@ func (s Summary) WriteConsole(w io.Writer) error {
 			r.Passed, r.Failed, r.Blocked, r.Skipped, r.NotApplicable, r.Interrupted)
 		notRun := 0
 		for _, sp := range s.Specs {
-			if sp.ID != r.ID {
+			if sp.Requirement != r.ID {
 				continue
 			}
 			switch sp.Outcome {
 			case OutcomeFailed:
-				fmt.Fprintf(bw, "%s%s %s: %s\n", indent, sp.Level, sp.State, sp.Text)
+				fmt.Fprintf(bw, "%s%s %s: %s\n", indent, sp.Level, sp.State, sp.Name())
 				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(sp.Message))
 			case OutcomeNotApplicable:
-				fmt.Fprintf(bw, "%s%s not applicable: %s\n", indent, sp.Level, sp.Text)
+				fmt.Fprintf(bw, "%s%s not applicable: %s\n", indent, sp.Level, sp.Name())
 				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(strings.TrimPrefix(sp.Message, requirement.NotApplicablePrefix)))
 			case OutcomeBlocked:
-				fmt.Fprintf(bw, "%s%s blocked by %s: %s\n", indent, sp.Level, sp.BlockedBy, sp.Text)
+				fmt.Fprintf(bw, "%s%s blocked by %s: %s\n", indent, sp.Level, sp.BlockedBy, sp.Name())
 				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(strings.TrimPrefix(sp.Message, requirement.BlockedPrefix+sp.BlockedBy+": ")))
 			case OutcomeInterrupted:
 				if sp.Message == notRunInterrupted {
 					notRun++
 					continue
 				}
-				fmt.Fprintf(bw, "%s%s interrupted: %s\n", indent, sp.Level, sp.Text)
+				fmt.Fprintf(bw, "%s%s interrupted: %s\n", indent, sp.Level, sp.Name())
 				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(sp.Message))
 			default:
 				continue

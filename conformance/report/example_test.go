@@ -10,6 +10,7 @@ import (
 
 	"github.com/wirecert/wirecert/conformance/ccproxy"
 	"github.com/wirecert/wirecert/conformance/report"
+	"github.com/wirecert/wirecert/conformance/requirement"
 )
 
 // An implementer's _test.go file registers a suite and runs it with
@@ -47,12 +48,12 @@ func ExampleAfterSuite() {
 		RunTime:          1500 * time.Millisecond,
 		SpecReports: types.SpecReports{{
 			LeafNodeType:   types.NodeTypeIt,
-			LeafNodeText:   "CCP-S-13 (must): tokens and URL",
+			LeafNodeText:   requirement.Describe("CCP-S-13/tokens-and-url", requirement.Must, "tokens and URL"),
 			LeafNodeLabels: []string{"CCP-S-13", "must"},
 			State:          types.SpecStatePassed,
 		}, {
 			LeafNodeType:   types.NodeTypeIt,
-			LeafNodeText:   "CCP-S-19 (must): newcontainer",
+			LeafNodeText:   requirement.Describe("CCP-S-19/newcontainer", requirement.Must, "newcontainer"),
 			LeafNodeLabels: []string{"CCP-S-19", "must"},
 			State:          types.SpecStateSkipped,
 			Failure:        types.Failure{Message: "blocked by CCP-S-13: RegisterVM timed out"},
@@ -69,7 +70,7 @@ func ExampleAfterSuite() {
 	// REQUIREMENT  LEVEL  VERDICT                PASSED  FAILED  BLOCKED  SKIPPED  N/A  INTR
 	// CCP-S-13     must   passed                      1       0        0        0    0     0
 	// CCP-S-19     must   blocked (by CCP-S-13)       0       0        1        0    0     0
-	//              must blocked by CCP-S-13: CCP-S-19 (must): newcontainer
+	//              must blocked by CCP-S-13: CCP-S-19/newcontainer: newcontainer
 	//                RegisterVM timed out
 	//
 	// 2 requirements: 1 passed, 0 passed (limited), 0 failed, 0 failed (should), 1 blocked, 0 skipped, 0 not applicable, 0 interrupted
@@ -112,6 +113,18 @@ func ExampleSummarize() {
 	// strict true: FAIL (exit 1)
 	//   CCP-S-01 passed
 	//   CCP-S-16 failed
+}
+
+// SpecFocus turns spec IDs into Ginkgo focus expressions, one per spec,
+// as `wirecert run --spec` does; a malformed ID is an error.
+func ExampleSpecFocus() {
+	focus, err := report.SpecFocus([]string{"CCP-S-05/header-length-0", "SPC-S-01/net"})
+	fmt.Println(focus, err)
+	_, err = report.SpecFocus([]string{"CCP-S-05/Header_Length"})
+	fmt.Println(err)
+	// Output:
+	// [\bCCP-S-05/header-length-0 \( \bSPC-S-01/net \(] <nil>
+	// malformed spec ID "CCP-S-05/Header_Length": slug "Header_Length", allowed lower-case kebab (a-z, 0-9, single '-' between words) (see `wirecert list`)
 }
 
 // RequireFilter turns requirement IDs into a Ginkgo label filter, and

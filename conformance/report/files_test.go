@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
-	"regexp"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/reporters"
@@ -56,7 +55,7 @@ var _ = Describe("AfterSuite", func() {
 		Expect(console).To(MatchRegexp(`CCP-S-16\s+should\s+failed \(should\)\s+0\s+1\s+0`))
 		Expect(console).To(ContainSubstring("Expected the proxy to be alive"))
 		Expect(console).NotTo(ContainSubstring("but it exited"), "only the first line of a failure")
-		Expect(console).To(ContainSubstring("must failed: cc-proxy server conformance CCP-S-05 (must): checks something"))
+		Expect(console).To(ContainSubstring("must failed: CCP-S-05/must-failed: checks something\n"), "a failure named by its spec ID")
 		Expect(console).To(ContainSubstring("3 requirements: 1 passed, 0 passed (limited), 1 failed, 1 failed (should), 0 blocked, 0 skipped, 0 not applicable, 0 interrupted\n"))
 		Expect(console).To(ContainSubstring("3 specs: 1 passed (0 limited), 1 failed at must level, 1 failed at should level (0 of them in requirements that also failed at must level)"))
 		Expect(console).To(ContainSubstring("RESULT: FAIL (exit 1)"))
@@ -75,11 +74,17 @@ var _ = Describe("AfterSuite", func() {
 		Expect(suites.Tests).To(Equal(3))
 		Expect(suites.Failures).To(Equal(2))
 		Expect(suites.TestSuites).To(HaveLen(1))
+		Expect(suites.TestSuites[0].Name).To(Equal("ccproxy-server"))
+		Expect(suites.TestSuites[0].Properties.WithName("target")).To(Equal("socket /run/p.sock"))
 		names := []string{}
 		for _, tc := range suites.TestSuites[0].TestCases {
-			names = append(names, tc.Name)
+			names = append(names, tc.Classname+" "+tc.Name)
 		}
-		Expect(names).To(ContainElement(ContainSubstring("[CCP-S-05, must]")))
+		Expect(names).To(Equal([]string{
+			"CCP-S-01 CCP-S-01/must-passed: checks something",
+			"CCP-S-05 CCP-S-05/must-failed: checks something",
+			"CCP-S-16 CCP-S-16/should-failed: checks something",
+		}))
 	})
 
 	It("passes a run whose only failure is a should, and says so", func() {
@@ -115,12 +120,12 @@ var _ = Describe("AfterSuite", func() {
 
 		console := out.String()
 		Expect(console).To(MatchRegexp(`CCP-S-20\s+must\s+blocked \(by CCP-S-13\)\s+0\s+0\s+1\s+0\s+0\s+0\n`))
-		Expect(console).To(ContainSubstring("must blocked by CCP-S-13: cc-proxy server conformance CCP-S-20 (must): checks something\n"))
+		Expect(console).To(ContainSubstring("must blocked by CCP-S-13: CCP-S-20/must-skipped: checks something\n"))
 		Expect(console).To(ContainSubstring("  RegisterVM: Expected\n"), "the precondition's first failure line")
 		Expect(console).To(MatchRegexp(`CCP-S-39\s+must\s+passed \(limited\)\s+1\s+0`))
 		Expect(console).To(ContainSubstring("passed (limited: the target gives no PID: fd table not compared)"))
 		Expect(console).To(MatchRegexp(`CCP-S-25\s+must,should\s+passed\s+1\s+0\s+0\s+0\s+1\s+0\n`))
-		Expect(console).To(ContainSubstring("should not applicable: cc-proxy server conformance CCP-S-25 (should): checks something\n"))
+		Expect(console).To(ContainSubstring("should not applicable: CCP-S-25/should-skipped: checks something\n"))
 		Expect(console).To(ContainSubstring("2 must-level requirements left unchecked:\n  CCP-S-20: blocked by CCP-S-13\n  SPC-S-01: skipped: needs root: the service creates namespaces\n"))
 		Expect(console).To(ContainSubstring("RESULT: INCOMPLETE (exit 3): must-level requirements left unchecked; not certified"))
 
@@ -137,9 +142,9 @@ var _ = Describe("AfterSuite", func() {
 		cases := junitCases(suites)
 		Expect(cases["CCP-S-20"].Skipped).NotTo(BeNil())
 		Expect(cases["CCP-S-20"].Skipped.Message).To(ContainSubstring("blocked by CCP-S-13: RegisterVM"))
-		Expect(cases["CCP-S-20"].Properties.WithName(report.OutcomeProperty)).To(Equal(`"blocked (by CCP-S-13)"`))
+		Expect(cases["CCP-S-20"].Status).To(Equal("blocked (by CCP-S-13)"))
 		Expect(cases["CCP-S-39"].Skipped).To(BeNil())
-		Expect(cases["CCP-S-39"].Properties.WithName(report.OutcomeProperty)).To(Equal(`"passed (limited: the target gives no PID: fd table not compared)"`))
+		Expect(cases["CCP-S-39"].Status).To(Equal("passed (limited: the target gives no PID: fd table not compared)"))
 	})
 
 	It("shows an interrupted run as INTERRUPTED, its specs skipped in JUnit, no failure", func() {
@@ -154,7 +159,7 @@ var _ = Describe("AfterSuite", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(s.ExitCode).To(Equal(report.ExitInterrupted))
 		console := out.String()
-		Expect(console).To(ContainSubstring("must interrupted: cc-proxy server conformance CCP-S-05"))
+		Expect(console).To(ContainSubstring("must interrupted: CCP-S-05/must-interrupted: checks something\n"))
 		Expect(console).To(ContainSubstring("1 not run: the run was interrupted first"))
 		Expect(console).To(ContainSubstring("\ninterrupted: Interrupted by User\n"))
 		Expect(console).NotTo(ContainSubstring("suite failure"))
@@ -195,17 +200,13 @@ func readJUnit(path string) reporters.JUnitTestSuites {
 	return suites
 }
 
-// junitCases maps each requirement ID to the last test case naming it.
+// junitCases maps each requirement ID (a test case's class) to the last
+// test case of it.
 func junitCases(suites reporters.JUnitTestSuites) map[string]reporters.JUnitTestCase {
 	cases := map[string]reporters.JUnitTestCase{}
 	for _, s := range suites.TestSuites {
 		for _, tc := range s.TestCases {
-			if m := regexp.MustCompile(`\[([A-Z]+-[A-Z]-\d+),`).FindStringSubmatch(tc.Name); m != nil {
-				if tc.Properties == nil {
-					tc.Properties = &reporters.JUnitProperties{}
-				}
-				cases[m[1]] = tc
-			}
+			cases[tc.Classname] = tc
 		}
 	}
 	return cases

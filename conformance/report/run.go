@@ -48,7 +48,7 @@ func AfterSuite(r types.Report, opts Options) (Summary, error) {
 		errs = append(errs, s.WriteJSON(opts.JSONFile))
 	}
 	if opts.JUnitFile != "" {
-		errs = append(errs, WriteJUnit(r, opts.JUnitFile))
+		errs = append(errs, s.WriteJUnit(opts.JUnitFile))
 	}
 	return s, errors.Join(errs...)
 }

@@ -112,3 +112,20 @@ func AndFilters(filters ...string) string {
 	}
 	return "(" + strings.Join(parts, ") && (") + ")"
 }
+
+// SpecFocus returns the Ginkgo focus expressions selecting the specs ids
+// ("CCP-S-05/header-length-0"), one per ID: each matches the ID where
+// requirement.Describe puts it, at the start of the spec's text before its
+// level, so "SPC-S-01/net" does not select "SPC-S-01/net-in-process". A
+// malformed ID is an error wrapping requirement.ErrSpecID; whether a spec
+// has the ID only a run (or a dry run) can tell.
+func SpecFocus(ids []string) ([]string, error) {
+	var focus []string
+	for _, id := range ids {
+		if _, _, err := requirement.ParseSpecID(id); err != nil {
+			return nil, fmt.Errorf("%w (see `wirecert list`)", err)
+		}
+		focus = append(focus, `\b`+regexp.QuoteMeta(id)+` \(`)
+	}
+	return focus, nil
+}

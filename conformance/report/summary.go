@@ -135,8 +135,12 @@ func (r Result) Exit() int {
 
 // SpecResult is one selected spec.
 type SpecResult struct {
-	// ID is the requirement the spec cites, or Unlabelled.
-	ID string `json:"id"`
+	// ID is the spec's ID, e.g. "CCP-S-05/header-length-0": the same
+	// for every target, so CI can follow a spec from run to run. Empty for
+	// a spec whose text does not start with one (requirement.Describe).
+	ID string `json:"id,omitempty"`
+	// Requirement is the requirement the spec cites, or Unlabelled.
+	Requirement string `json:"requirement"`
 	// Level is the level the spec checks it at; an unlevelled spec is
 	// must, so it cannot be waived.
 	Level requirement.Level `json:"level"`
@@ -166,6 +170,9 @@ type SpecResult struct {
 	// Leftovers say which processes the target left running after the
 	// process the suite started ended (killed by the suite; no failure).
 	Leftovers []string `json:"leftovers,omitempty"`
+	// output is what a failed spec wrote to GinkgoWriter, stdout and
+	// stderr, for the JUnit report; not in the JSON report.
+	output string
 }
 
 // RequirementResult is the verdict on one requirement over its selected
@@ -273,7 +280,9 @@ type Summary struct {
 	// Suite names the suite(s) run: Options.Suite, else the Ginkgo suite
 	// description.
 	Suite string `json:"suite"`
-	// Target names what was tested (Options.Target).
+	// Target names what was tested, once for the whole report: Options.Target,
+	// else the targets the specs recorded (requirement.RecordTarget). Spec
+	// texts and IDs leave it out.
 	Target string `json:"target"`
 	// Strict says should-level failures failed the run (Options.Strict).
 	Strict bool `json:"strict"`
@@ -377,13 +386,13 @@ func Summarize(r types.Report, opts Options) Summary {
 		}
 		res := ctx.specResult(sr)
 		s.Specs = append(s.Specs, res)
-		req := byID[res.ID]
+		req := byID[res.Requirement]
 		if req == nil {
-			req = &RequirementResult{ID: res.ID}
-			if q, ok := requirement.Lookup(res.ID); ok {
+			req = &RequirementResult{ID: res.Requirement}
+			if q, ok := requirement.Lookup(res.Requirement); ok {
 				req.Text = q.Text
 			}
-			byID[res.ID] = req
+			byID[res.Requirement] = req
 		}
 		if !slices.Contains(req.Levels, res.Level) {
 			req.Levels = append(req.Levels, res.Level)
@@ -406,6 +415,9 @@ func Summarize(r types.Report, opts Options) Summary {
 		}
 	}
 	s.Totals = totals(s.Requirements, s.Specs)
+	if s.Target == "" {
+		s.Target = recordedTargets(r)
+	}
 	if len(s.Specs) == 0 {
 		s.SuiteFailures = append(s.SuiteFailures, "no spec selected: nothing was certified")
 	}
@@ -465,7 +477,7 @@ func (req *RequirementResult) count(res SpecResult) {
 // specs, or all when it has none.
 func specsOf(id string, specs []SpecResult) (all, deciding []SpecResult) {
 	for _, sp := range specs {
-		if sp.ID == id {
+		if sp.Requirement == id {
 			all = append(all, sp)
 			if sp.Level != requirement.Should {
 				deciding = append(deciding, sp)
@@ -601,7 +613,7 @@ func totals(reqs []RequirementResult, specs []SpecResult) Totals {
 			switch {
 			case sp.Level != requirement.Should:
 				c.FailedMust++
-			case failedMust[sp.ID]:
+			case failedMust[sp.Requirement]:
 				c.FailedShould++
 				c.FailedShouldInFailed++
 			default:
@@ -669,7 +681,8 @@ func (c classifyContext) specResult(sr types.SpecReport) SpecResult {
 		level = requirement.Must // an unlevelled spec must not be waived
 	}
 	res := SpecResult{
-		ID:              id,
+		ID:              requirement.SpecIDOf(sr.LeafNodeText),
+		Requirement:     id,
 		Level:           level,
 		Text:            sr.FullText(),
 		State:           sr.State.String(),
@@ -689,8 +702,23 @@ func (c classifyContext) specResult(sr types.SpecReport) SpecResult {
 		if esc := entries(sr, requirement.EscapedEntry); len(esc) > 0 {
 			res.Note = fmt.Sprintf("the precondition of %s ended by ginkgo.Fail or a panic, not a Gomega assertion: not attributed to it", esc[0])
 		}
+		res.output = strings.TrimSpace(sr.CapturedGinkgoWriterOutput + "\n" + sr.CapturedStdOutErr)
 	}
 	return res
+}
+
+// recordedTargets joins the targets r's specs recorded, in the order first
+// seen.
+func recordedTargets(r types.Report) string {
+	var targets []string
+	for _, sr := range r.SpecReports {
+		for _, t := range entries(sr, requirement.TargetEntry) {
+			if !slices.Contains(targets, t) {
+				targets = append(targets, t)
+			}
+		}
+	}
+	return strings.Join(targets, ", ")
 }
 
 // entries returns the values of sr's report entries named name.

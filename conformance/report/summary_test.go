@@ -16,14 +16,20 @@ const (
 	should = requirement.Should
 )
 
-// spec is a synthetic spec report: an It labelled like the suites label
-// theirs, in state, with msg as its failure (or skip) message.
+// spec is a synthetic spec report: an It named and labelled like the suites
+// name and label theirs, with the spec ID id/level-state ("CCP-S-05/must-failed"),
+// in state, with msg as its failure (or skip) message. Without id it is a
+// spec of its own: no spec ID, no labels.
 func spec(id string, level requirement.Level, state types.SpecState, msg string) types.SpecReport {
+	text := "checks something"
+	if id != "" {
+		text = requirement.Describe(fixtureSpecID(id, level, state), level, text)
+	}
 	sr := types.SpecReport{
 		ContainerHierarchyTexts:  []string{"cc-proxy server conformance"},
 		ContainerHierarchyLabels: [][]string{{}},
 		LeafNodeType:             types.NodeTypeIt,
-		LeafNodeText:             id + " (" + string(level) + "): checks something",
+		LeafNodeText:             text,
 		LeafNodeLocation:         types.CodeLocation{FileName: "server_header.go", LineNumber: 42},
 		State:                    state,
 		RunTime:                  25 * time.Millisecond,
@@ -38,6 +44,11 @@ func spec(id string, level requirement.Level, state types.SpecState, msg string)
 		}
 	}
 	return sr
+}
+
+// fixtureSpecID is the spec ID spec gives a spec of requirement id.
+func fixtureSpecID(id string, level requirement.Level, state types.SpecState) string {
+	return id + "/" + string(level) + "-" + state.String()
 }
 
 func run(specs ...types.SpecReport) types.Report {
@@ -230,8 +241,8 @@ var _ = Describe("Summarize", func() {
 		Expect(s.Totals).To(Equal(report.Totals{Requirements: 1, FailedShould: 1, Specs: 4,
 			SpecOutcomes: report.SpecCounts{Passed: 2, FailedShould: 1, Skipped: 1}}))
 		Expect(s.Specs[0]).To(Equal(report.SpecResult{
-			ID: "CCP-S-07", Level: should,
-			Text:            "cc-proxy server conformance CCP-S-07 (should): checks something",
+			ID: "CCP-S-07/should-failed", Requirement: "CCP-S-07", Level: should,
+			Text:            "cc-proxy server conformance CCP-S-07/should-failed (should): " + catalogueText("CCP-S-07") + ": checks something",
 			Outcome:         report.OutcomeFailed,
 			State:           "failed",
 			DurationSeconds: 0.025,
@@ -241,6 +252,38 @@ var _ = Describe("Summarize", func() {
 		Expect(s.Suite).To(Equal("ccproxy-server"))
 		Expect(s.Target).To(Equal("reference"))
 	})
+
+	It("gives each spec its spec ID and requirement, and none to a spec without an ID", func() {
+		s := report.Summarize(run(
+			spec("CCP-S-05", must, types.SpecStatePassed, ""),
+			spec("", must, types.SpecStatePassed, ""),
+		), report.Options{})
+		Expect(s.Specs[0].ID).To(Equal("CCP-S-05/must-passed"))
+		Expect(s.Specs[0].Requirement).To(Equal("CCP-S-05"))
+		Expect(s.Specs[0].Name()).To(Equal("CCP-S-05/must-passed: checks something"))
+		Expect(s.Specs[1].ID).To(BeEmpty())
+		Expect(s.Specs[1].Requirement).To(Equal(report.Unlabelled))
+		Expect(s.Specs[1].Name()).To(Equal("cc-proxy server conformance checks something"))
+	})
+
+	DescribeTable("records the target once",
+		func(opts report.Options, want string) {
+			target := func(sr types.SpecReport, name string) types.SpecReport {
+				return withEntry(sr, requirement.TargetEntry, name)
+			}
+			s := report.Summarize(run(
+				target(spec("CCP-S-01", must, types.SpecStatePassed, ""), "command /opt/a/proxy {socket}"),
+				target(spec("CCP-S-05", must, types.SpecStatePassed, ""), "command /opt/a/proxy {socket}"),
+				target(spec("SPC-S-01", must, types.SpecStatePassed, ""), "reference spacer"),
+			), opts)
+			Expect(s.Target).To(Equal(want))
+			for _, sp := range s.Specs {
+				Expect(sp.Text).NotTo(ContainSubstring("/opt/a"))
+			}
+		},
+		Entry("as Options.Target says", report.Options{Target: "my proxy"}, "my proxy"),
+		Entry("else as the specs recorded it", report.Options{}, "command /opt/a/proxy {socket}, reference spacer"),
+	)
 
 	It("counts should-level failures in requirements that also failed at must level", func() {
 		s := report.Summarize(run(

@@ -1,6 +1,7 @@
 package requirement_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/onsi/ginkgo/v2"
@@ -35,17 +36,36 @@ func ExampleAll() {
 }
 
 // A spec carries its requirement's ID and level as labels, so a run can
-// select it with --label-filter 'CCP-S-16 && should'.
+// select it with --label-filter 'CCP-S-16 && should'; a spec ID gives its
+// requirement's.
 func ExampleLabels() {
 	fmt.Println(requirement.Labels("CCP-S-16", requirement.Should))
+	fmt.Println(requirement.Labels("CCP-S-16/ready-wait-bounded", requirement.Should))
 	// Output:
+	// [CCP-S-16 should]
 	// [CCP-S-16 should]
 }
 
+// A spec's text starts with its spec ID, its level and its requirement's
+// text; ParseText reads them back.
 func ExampleDescribe() {
-	fmt.Println(requirement.Describe("CCP-C-04", requirement.Must, "before any stdin"))
+	text := requirement.Describe("CCP-C-04/connectshim-first", requirement.Must, "before any stdin")
+	fmt.Println(text)
+	t, ok := requirement.ParseText(text)
+	fmt.Println(ok, t.ID, t.Requirement, t.Level, t.Short())
 	// Output:
-	// CCP-C-04 (must): The shim sends ConnectShim first: before any stdin
+	// CCP-C-04/connectshim-first (must): The shim sends ConnectShim first: before any stdin
+	// true CCP-C-04/connectshim-first CCP-C-04 must before any stdin
+}
+
+// A spec ID is a requirement ID, a slash and a slug.
+func ExampleParseSpecID() {
+	fmt.Println(requirement.ParseSpecID("CCP-S-05/header-length-0"))
+	_, _, err := requirement.ParseSpecID("CCP-S-05/header length")
+	fmt.Println(errors.Is(err, requirement.ErrSpecID), err)
+	// Output:
+	// CCP-S-05 header-length-0 <nil>
+	// true malformed spec ID "CCP-S-05/header length": slug "header length", allowed lower-case kebab (a-z, 0-9, single '-' between words)
 }
 
 // FromLabels finds the requirement among all of a spec's labels, as the
@@ -64,8 +84,8 @@ func ExampleFromLabels() {
 func ExamplePrecondition() {
 	registerVM := func() error { return nil } // stands for the spec's RegisterVM exchange
 
-	ginkgo.It(requirement.Describe("CCP-S-19", requirement.Must, "a mapped command"),
-		requirement.Labels("CCP-S-19", requirement.Must), func() {
+	ginkgo.It(requirement.Describe("CCP-S-19/relay-mapped", requirement.Must, "a mapped command"),
+		requirement.Labels("CCP-S-19/relay-mapped", requirement.Must), func() {
 			requirement.Precondition("CCP-S-13", func() {
 				gomega.Expect(registerVM()).To(gomega.Succeed())
 			})
@@ -79,8 +99,8 @@ func ExamplePrecondition() {
 func ExampleNotApplicable() {
 	perPod := true // a per-pod proxy serves one VM only
 
-	ginkgo.It(requirement.Describe("CCP-S-17", requirement.Must, "AttachVM after UnregisterVM"),
-		requirement.Labels("CCP-S-17", requirement.Must), func() {
+	ginkgo.It(requirement.Describe("CCP-S-17/attach-after-unregister", requirement.Must, "AttachVM after UnregisterVM"),
+		requirement.Labels("CCP-S-17/attach-after-unregister", requirement.Must), func() {
 			if perPod {
 				requirement.NotApplicable("a per-pod proxy exits after UnregisterVM")
 			}
@@ -93,8 +113,8 @@ func ExampleNotApplicable() {
 func ExampleLimited() {
 	pid := 0 // the target told no PID of the proxy
 
-	ginkgo.It(requirement.Describe("CCP-S-39", requirement.Must, ""),
-		requirement.Labels("CCP-S-39", requirement.Must), func() {
+	ginkgo.It(requirement.Describe("CCP-S-39/full-lifecycle", requirement.Must, ""),
+		requirement.Labels("CCP-S-39/full-lifecycle", requirement.Must), func() {
 			if pid == 0 {
 				requirement.Limited("no PID: only the fds the suite sees are checked")
 			}

@@ -52,27 +52,29 @@ func All(prefix string) []Requirement {
 	return reqs
 }
 
-// Labels returns the Ginkgo labels of a spec checking id at level: the ID
-// and the level, so `--label-filter 'CCP-S-05 && must'` selects it. An
-// unknown ID panics at spec registration: a typo must not silently drop a
-// spec from a report.
+// Labels returns the Ginkgo labels of a spec checking id at level: the
+// requirement ID and the level, so `--label-filter 'CCP-S-05 && must'`
+// selects it. id is a requirement ID or a spec ID ("CCP-S-05/header-length-0",
+// whose requirement is CCP-S-05). An unknown requirement or a malformed spec
+// ID panics at spec registration: a typo must not silently drop a spec from
+// a report.
 func Labels(id string, level Level) ginkgo.Labels {
-	if _, ok := catalogue[id]; !ok {
-		panic(fmt.Sprintf("requirement %q is not in the catalogue", id))
-	}
-	return ginkgo.Label(id, string(level))
+	return ginkgo.Label(requirementOf(id), string(level))
 }
 
-// Describe names a spec by its requirement: "CCP-S-05 (must): text — what".
-func Describe(id string, level Level, what string) string {
-	r, ok := Lookup(id)
-	if !ok {
-		panic(fmt.Sprintf("requirement %q is not in the catalogue", id))
+// Describe names a spec by its spec ID and requirement: "CCP-S-05/header-length-0
+// (must): text: what", the requirement's text from the catalogue (ParseText
+// reads it back). A malformed spec ID or an unknown requirement panics at
+// spec registration.
+func Describe(specID string, level Level, what string) string {
+	if !strings.Contains(specID, "/") {
+		panic(fmt.Sprintf("%q is not a spec ID: allowed <requirement ID>/<slug> such as CCP-S-05/header-length-0", specID))
 	}
+	r, _ := Lookup(requirementOf(specID))
 	if what == "" {
-		return fmt.Sprintf("%s (%s): %s", r.ID, level, r.Text)
+		return fmt.Sprintf("%s (%s): %s", specID, level, r.Text)
 	}
-	return fmt.Sprintf("%s (%s): %s: %s", r.ID, level, r.Text, what)
+	return fmt.Sprintf("%s (%s): %s: %s", specID, level, r.Text, what)
 }
 
 // FromLabels returns the requirement ID and level among a spec's labels.
@@ -201,6 +203,20 @@ func intercept(id string, step func()) (err error) {
 	err = gomega.InterceptGomegaFailure(step)
 	intercepted = true
 	return err
+}
+
+// TargetEntry names the report entry holding the name of the target a
+// spec ran against: spec texts leave the target out, so that they do not
+// change with it, and a report without a target of its own names it from
+// these entries.
+const TargetEntry = "wirecert target"
+
+// RecordTarget records name as the target the running spec runs against
+// (TargetEntry), unless it is empty. Call it from a BeforeEach.
+func RecordTarget(name string) {
+	if name != "" {
+		ginkgo.AddReportEntry(TargetEntry, name, ginkgo.ReportEntryVisibilityNever)
+	}
 }
 
 // LeftoverEntry names the report entry saying that a target left

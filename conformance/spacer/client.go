@@ -25,12 +25,11 @@ import (
 // privileges needed; a process of its own for SPC-C-06), which misbehaves
 // as the spec says.
 func ClientSpecs(t ClientTarget) bool {
-	name := "spacer client conformance"
-	if t.Name != "" {
-		name += " of " + t.Name
-	}
 	s := &clientSuite{t: t}
-	return Describe(name, func() {
+	// The target is not in the text: a report records it once, and spec
+	// texts stay the same wherever the target is installed.
+	return Describe("spacer client conformance", func() {
+		BeforeEach(func() { requirement.RecordTarget(t.Name) })
 		if t.Connect == nil {
 			It("has a client to test", func() {
 				Fail("the ClientTarget sets no Connect")
@@ -51,13 +50,17 @@ type clientSuite struct {
 	t ClientTarget
 }
 
-func (s *clientSuite) it(id string, level requirement.Level, what string, body func(ctx SpecContext)) {
-	It(requirement.Describe(id, level, what), requirement.Labels(id, level), SpecTimeout(s.t.specTimeout()), body)
+// it registers the spec specID ("SPC-C-04/rooms-reason") checking its
+// requirement at level.
+func (s *clientSuite) it(specID string, level requirement.Level, what string, body func(ctx SpecContext)) {
+	It(requirement.Describe(specID, level, what), requirement.Labels(specID, level), SpecTimeout(s.t.specTimeout()), body)
 }
 
-func (s *clientSuite) entry(id string, level requirement.Level, what string, params ...any) TableEntry {
-	return Entry(requirement.Describe(id, level, what),
-		append([]any{requirement.Labels(id, level), SpecTimeout(s.t.specTimeout())}, params...)...)
+// entry is the table entry specID checking its requirement at level;
+// params are the table body's arguments after the SpecContext.
+func (s *clientSuite) entry(specID string, level requirement.Level, what string, params ...any) TableEntry {
+	return Entry(requirement.Describe(specID, level, what),
+		append([]any{requirement.Labels(specID, level), SpecTimeout(s.t.specTimeout())}, params...)...)
 }
 
 // clientRun is the client under test connected to a fake service.

@@ -59,9 +59,9 @@ func (s *clientSuite) fdZeroSpecs() {
 			Eventually(func() string { return newFds(before) }).WithTimeout(s.t.stepTimeout()).
 				Should(BeEmpty(), "fds left open in the client's process")
 		},
-		s.entry("SPC-C-06", requirement.Must, "a RoomsResponse's net namespace fd",
+		s.entry("SPC-C-06/rooms-fd-0", requirement.Must, "a RoomsResponse's net namespace fd",
 			api.Request(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET}), uint32(0)),
-		s.entry("SPC-C-06", requirement.Must, "a SubspaceResponse's Conn",
+		s.entry("SPC-C-06/subspace-conn-0", requirement.Must, "a SubspaceResponse's Conn",
 			api.Request(&api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER}), uint32(unix.S_IFSOCK)),
 	)
 }

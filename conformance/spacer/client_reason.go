@@ -24,7 +24,7 @@ func (s *clientSuite) reasonSpecs() {
 				"the client reports Reason %q as an *api.ErrorResponse or in its error; it returned %#v, error %v",
 				reasonMarker, resp, err)
 		},
-		s.entry("SPC-C-04", requirement.Must, "of a refused RoomsRequest", api.Request(&api.RoomsRequest{})),
-		s.entry("SPC-C-04", requirement.Must, "of a refused SubspaceRequest", api.Request(&api.SubspaceRequest{})),
+		s.entry("SPC-C-04/rooms-reason", requirement.Must, "of a refused RoomsRequest", api.Request(&api.RoomsRequest{})),
+		s.entry("SPC-C-04/subspace-reason", requirement.Must, "of a refused SubspaceRequest", api.Request(&api.SubspaceRequest{})),
 	)
 }

@@ -13,7 +13,7 @@ import (
 // requestSpecs: SPC-C-01, one request per sendmsg, with its type
 // definitions.
 func (s *clientSuite) requestSpecs() {
-	s.it("SPC-C-01", requirement.Must, "a fresh connection's requests decode on a fresh gob stream, one per recvmsg", func(ctx SpecContext) {
+	s.it("SPC-C-01/fresh-gob-stream", requirement.Must, "a fresh connection's requests decode on a fresh gob stream, one per recvmsg", func(ctx SpecContext) {
 		r := s.connect(fakespacer.Config{})
 		reqs := []api.Request{
 			&api.RoomsRequest{Spaces: unix.CLONE_NEWNET},

@@ -14,7 +14,7 @@ import (
 // roomSpecs: SPC-C-02, ancillary room for every fd a response may carry,
 // MSG_CTRUNC an error.
 func (s *clientSuite) roomSpecs() {
-	s.it("SPC-C-02", requirement.Must, "receives all six fds of a RoomsResponse", func(ctx SpecContext) {
+	s.it("SPC-C-02/six-fds", requirement.Must, "receives all six fds of a RoomsResponse", func(ctx SpecContext) {
 		r := s.connect(fakespacer.Config{})
 		resp, err := r.do(&api.RoomsRequest{Spaces: api.RoomsSpaces})
 		Expect(err).NotTo(HaveOccurred(), "RoomsRequest for all six")
@@ -39,7 +39,7 @@ func (s *clientSuite) roomSpecs() {
 	// fail. From outside, the first and a client that ignores MSG_CTRUNC
 	// look alike, so taking the response is only a limited pass; a room
 	// too small for a response's own fds fails the six-fd spec above.
-	s.it("SPC-C-02", requirement.Must, "fails a response whose fds did not fit (MSG_CTRUNC: 253 fds sent), unless it had room for all", func(ctx SpecContext) {
+	s.it("SPC-C-02/truncated-fds", requirement.Must, "fails a response whose fds did not fit (MSG_CTRUNC: 253 fds sent), unless it had room for all", func(ctx SpecContext) {
 		r := s.connect(fakespacer.Config{Break: fakespacer.TooManyFds})
 		resp, err := r.do(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET})
 		closeResponse(resp)

@@ -23,13 +23,13 @@ func (s *clientSuite) strayFdSpecs() {
 			r.end()
 			r.expectSentFdsClosed(before)
 		},
-		s.entry("SPC-C-03", requirement.Must, "a pipe end beyond the requested fds", fakespacer.ExtraFd, rooms(unix.CLONE_NEWNET)),
-		s.entry("SPC-C-03", requirement.Must, "a net namespace where UTS was requested", fakespacer.WrongType, rooms(unix.CLONE_NEWUTS)),
-		s.entry("SPC-C-03", requirement.Must, "a socket where a namespace belongs", fakespacer.SocketForNamespace, rooms(unix.CLONE_NEWNET)),
-		s.entry("SPC-C-03", requirement.Must, "a regular file where a namespace belongs", fakespacer.FileForNamespace, rooms(unix.CLONE_NEWNET)),
-		s.entry("SPC-C-03", requirement.Must, "fds attached to an ErrorResponse", fakespacer.FdsOnError, rooms(0)),
-		s.entry("SPC-C-03", requirement.Must, "two responses coalesced into one sendmsg", fakespacer.Coalesce, rooms(unix.CLONE_NEWNET|unix.CLONE_NEWIPC)),
-		s.entry("SPC-C-03", requirement.Must, "253 fds, more than the ancillary room", fakespacer.TooManyFds, rooms(unix.CLONE_NEWNET)),
+		s.entry("SPC-C-03/extra-fd", requirement.Must, "a pipe end beyond the requested fds", fakespacer.ExtraFd, rooms(unix.CLONE_NEWNET)),
+		s.entry("SPC-C-03/wrong-type", requirement.Must, "a net namespace where UTS was requested", fakespacer.WrongType, rooms(unix.CLONE_NEWUTS)),
+		s.entry("SPC-C-03/socket-for-namespace", requirement.Must, "a socket where a namespace belongs", fakespacer.SocketForNamespace, rooms(unix.CLONE_NEWNET)),
+		s.entry("SPC-C-03/file-for-namespace", requirement.Must, "a regular file where a namespace belongs", fakespacer.FileForNamespace, rooms(unix.CLONE_NEWNET)),
+		s.entry("SPC-C-03/fds-on-error", requirement.Must, "fds attached to an ErrorResponse", fakespacer.FdsOnError, rooms(0)),
+		s.entry("SPC-C-03/coalesced-responses", requirement.Must, "two responses coalesced into one sendmsg", fakespacer.Coalesce, rooms(unix.CLONE_NEWNET|unix.CLONE_NEWIPC)),
+		s.entry("SPC-C-03/too-many-fds", requirement.Must, "253 fds, more than the ancillary room", fakespacer.TooManyFds, rooms(unix.CLONE_NEWNET)),
 	)
 }
 

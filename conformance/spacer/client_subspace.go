@@ -45,9 +45,9 @@ func (s *clientSuite) subspaceSpecs() {
 				Expect(f.fd).To(matchers.BeNamespaceFd(f.flag))
 			}
 		},
-		s.entry("SPC-C-05", requirement.Must, "for a user namespace", user),
-		s.entry("SPC-C-05", requirement.Must, "for a PID namespace", pid),
-		s.entry("SPC-C-05", requirement.Must, "for user and PID namespaces", both),
+		s.entry("SPC-C-05/user", requirement.Must, "for a user namespace", user),
+		s.entry("SPC-C-05/pid", requirement.Must, "for a PID namespace", pid),
+		s.entry("SPC-C-05/user-and-pid", requirement.Must, "for user and PID namespaces", both),
 	)
 
 	DescribeTable("fails a SubspaceResponse with too few or too many fds, closing every fd it got",
@@ -61,11 +61,11 @@ func (s *clientSuite) subspaceSpecs() {
 			r.end()
 			r.expectSentFdsClosed(before)
 		},
-		s.entry("SPC-C-05", requirement.Must, "Conn and PIDFd only, for a user namespace", fakespacer.SubspaceTooFew, user),
-		s.entry("SPC-C-05", requirement.Must, "Conn and PIDFd only, for a PID namespace", fakespacer.SubspaceTooFew, pid),
-		s.entry("SPC-C-05", requirement.Must, "no PID namespace fd, for user and PID namespaces", fakespacer.SubspaceTooFew, both),
-		s.entry("SPC-C-05", requirement.Must, "an unrequested PID namespace fd, for a user namespace", fakespacer.SubspaceTooMany, user),
-		s.entry("SPC-C-05", requirement.Must, "an unrequested user namespace fd, for a PID namespace", fakespacer.SubspaceTooMany, pid),
-		s.entry("SPC-C-05", requirement.Must, "a second user namespace fd, for user and PID namespaces", fakespacer.SubspaceTooMany, both),
+		s.entry("SPC-C-05/too-few-user", requirement.Must, "Conn and PIDFd only, for a user namespace", fakespacer.SubspaceTooFew, user),
+		s.entry("SPC-C-05/too-few-pid", requirement.Must, "Conn and PIDFd only, for a PID namespace", fakespacer.SubspaceTooFew, pid),
+		s.entry("SPC-C-05/too-few-user-and-pid", requirement.Must, "no PID namespace fd, for user and PID namespaces", fakespacer.SubspaceTooFew, both),
+		s.entry("SPC-C-05/too-many-user", requirement.Must, "an unrequested PID namespace fd, for a user namespace", fakespacer.SubspaceTooMany, user),
+		s.entry("SPC-C-05/too-many-pid", requirement.Must, "an unrequested user namespace fd, for a PID namespace", fakespacer.SubspaceTooMany, pid),
+		s.entry("SPC-C-05/too-many-user-and-pid", requirement.Must, "a second user namespace fd, for user and PID namespaces", fakespacer.SubspaceTooMany, both),
 	)
 }

@@ -19,11 +19,10 @@ import (
 // service and stops it afterwards. Call it at the top level of a test file
 // (var _ = ServiceSpecs(...)) or inside a container.
 func ServiceSpecs(t ServiceTarget) bool {
-	name := "spacer service conformance"
-	if t.Name != "" {
-		name += " of " + t.Name
-	}
-	return Describe(name, func() {
+	// The target is not in the text: a report records it once, and spec
+	// texts stay the same wherever the target is installed.
+	return Describe("spacer service conformance", func() {
+		BeforeEach(func() { requirement.RecordTarget(t.Name) })
 		var forms []form
 		if len(t.Command) > 0 {
 			forms = append(forms, form{name: "as a process"})
@@ -59,16 +58,19 @@ type serviceSuite struct {
 	form form
 }
 
-// it registers one spec checking requirement id at level.
-func (s *serviceSuite) it(id string, level requirement.Level, what string, body func(ctx SpecContext)) {
-	It(requirement.Describe(id, level, what), requirement.Labels(id, level), SpecTimeout(s.t.specTimeout()), body)
+// it registers the spec specID ("SPC-S-03/rooms-empty") of the form
+// checking its requirement at level.
+func (s *serviceSuite) it(specID string, level requirement.Level, what string, body func(ctx SpecContext)) {
+	specID = s.form.specID(specID)
+	It(requirement.Describe(specID, level, what), requirement.Labels(specID, level), SpecTimeout(s.t.specTimeout()), body)
 }
 
-// entry is a table entry checking requirement id at level; params are the
-// table body's arguments after the SpecContext.
-func (s *serviceSuite) entry(id string, level requirement.Level, what string, params ...any) TableEntry {
-	return Entry(requirement.Describe(id, level, what),
-		append([]any{requirement.Labels(id, level), SpecTimeout(s.t.specTimeout())}, params...)...)
+// entry is the table entry specID of the form checking its requirement at
+// level; params are the table body's arguments after the SpecContext.
+func (s *serviceSuite) entry(specID string, level requirement.Level, what string, params ...any) TableEntry {
+	specID = s.form.specID(specID)
+	return Entry(requirement.Describe(specID, level, what),
+		append([]any{requirement.Labels(specID, level), SpecTimeout(s.t.specTimeout())}, params...)...)
 }
 
 // table registers a DescribeTable with entries built in a loop.
@@ -111,41 +113,38 @@ var roomTypes = []uint64{unix.CLONE_NEWCGROUP, unix.CLONE_NEWIPC, unix.CLONE_NEW
 // subspaceTypes are the namespace types of a SubspaceRequest.
 var subspaceTypes = []uint64{unix.CLONE_NEWUSER, unix.CLONE_NEWPID}
 
-// roomsCases are the RoomsRequests every namespace spec makes: each type
-// alone and all six at once.
-func roomsCases() []struct {
-	what   string
-	spaces uint64
-} {
-	var cases []struct {
-		what   string
-		spaces uint64
-	}
-	for _, t := range roomTypes {
-		cases = append(cases, struct {
-			what   string
-			spaces uint64
-		}{api.NamespaceTypeName(t) + " alone", t})
-	}
-	return append(cases, struct {
-		what   string
-		spaces uint64
-	}{"all six at once", api.RoomsSpaces})
+// roomsCase is one RoomsRequest of the namespace specs; slug ends the
+// spec IDs of its specs.
+type roomsCase struct {
+	slug, what string
+	spaces     uint64
 }
 
-// invalidRequests are requests with Spaces a service must refuse.
+// roomsCases are the RoomsRequests every namespace spec makes: each type
+// alone and all six at once.
+func roomsCases() []roomsCase {
+	var cases []roomsCase
+	for _, t := range roomTypes {
+		name := api.NamespaceTypeName(t)
+		cases = append(cases, roomsCase{name, name + " alone", t})
+	}
+	return append(cases, roomsCase{"all-six", "all six at once", api.RoomsSpaces})
+}
+
+// invalidRequests are requests with Spaces a service must refuse (slug
+// ends the spec IDs of their specs).
 var invalidRequests = []struct {
-	what string
-	req  api.Request
+	slug, what string
+	req        api.Request
 }{
-	{"RoomsRequest with empty Spaces", &api.RoomsRequest{Spaces: 0}},
-	{"RoomsRequest for a user namespace", &api.RoomsRequest{Spaces: unix.CLONE_NEWUSER}},
-	{"RoomsRequest for a PID namespace", &api.RoomsRequest{Spaces: unix.CLONE_NEWPID}},
-	{"RoomsRequest for all six and a user namespace", &api.RoomsRequest{Spaces: api.RoomsSpaces | unix.CLONE_NEWUSER}},
-	{"RoomsRequest with bit 40", &api.RoomsRequest{Spaces: 1 << 40}},
-	{"SubspaceRequest with empty Spaces", &api.SubspaceRequest{Spaces: 0}},
-	{"SubspaceRequest for a net namespace", &api.SubspaceRequest{Spaces: unix.CLONE_NEWNET}},
-	{"SubspaceRequest for user and UTS namespaces", &api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER | unix.CLONE_NEWUTS}},
+	{"rooms-empty", "RoomsRequest with empty Spaces", &api.RoomsRequest{Spaces: 0}},
+	{"rooms-user", "RoomsRequest for a user namespace", &api.RoomsRequest{Spaces: unix.CLONE_NEWUSER}},
+	{"rooms-pid", "RoomsRequest for a PID namespace", &api.RoomsRequest{Spaces: unix.CLONE_NEWPID}},
+	{"rooms-six-and-user", "RoomsRequest for all six and a user namespace", &api.RoomsRequest{Spaces: api.RoomsSpaces | unix.CLONE_NEWUSER}},
+	{"rooms-bit-40", "RoomsRequest with bit 40", &api.RoomsRequest{Spaces: 1 << 40}},
+	{"subspace-empty", "SubspaceRequest with empty Spaces", &api.SubspaceRequest{Spaces: 0}},
+	{"subspace-net", "SubspaceRequest for a net namespace", &api.SubspaceRequest{Spaces: unix.CLONE_NEWNET}},
+	{"subspace-user-and-uts", "SubspaceRequest for user and UTS namespaces", &api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER | unix.CLONE_NEWUTS}},
 }
 
 func popcount(spaces uint64) int { return bits.OnesCount64(spaces) }

@@ -25,10 +25,10 @@ func (s *serviceSuite) disconnectSpecs() {
 			Expect(inst.awaitEnd()).To(BeTrue(), "the service ends within %v of the client's disconnect", s.t.stepTimeout())
 			Expect(inst.crashed).NotTo(HaveOccurred(), "how the service ended")
 		},
-		s.entry("SPC-S-07", requirement.Must, "before any request", nil, false),
-		s.entry("SPC-S-07", requirement.Must, "after an ErrorResponse", api.Request(&api.RoomsRequest{}), false),
-		s.entry("SPC-S-07", requirement.Must, "after a RoomsResponse", api.Request(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET}), true),
-		s.entry("SPC-S-07", requirement.Must, "with a sub-service still running",
+		s.entry("SPC-S-07/before-any-request", requirement.Must, "before any request", nil, false),
+		s.entry("SPC-S-07/after-error-response", requirement.Must, "after an ErrorResponse", api.Request(&api.RoomsRequest{}), false),
+		s.entry("SPC-S-07/after-rooms-response", requirement.Must, "after a RoomsResponse", api.Request(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET}), true),
+		s.entry("SPC-S-07/sub-service-running", requirement.Must, "with a sub-service still running",
 			api.Request(&api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER | unix.CLONE_NEWPID}), true),
 	)
 }

@@ -34,11 +34,11 @@ func (s *serviceSuite) gobBodySpecs() {
 				Fail("the answer to a valid " + describeRequest(req) + " is " + describeResponse(got.Response) + ", allowed the response of its type")
 			}
 		},
-		s.entry("SPC-S-09", requirement.Must, "a RoomsResponse for all six types", api.Request(&api.RoomsRequest{Spaces: api.RoomsSpaces})),
-		s.entry("SPC-S-09", requirement.Must, "a RoomsResponse for a net namespace", api.Request(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET})),
-		s.entry("SPC-S-09", requirement.Must, "a SubspaceResponse for a user namespace", api.Request(&api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER})),
-		s.entry("SPC-S-09", requirement.Must, "a SubspaceResponse for a PID namespace", api.Request(&api.SubspaceRequest{Spaces: unix.CLONE_NEWPID})),
-		s.entry("SPC-S-09", requirement.Must, "a SubspaceResponse for user and PID namespaces", api.Request(&api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER | unix.CLONE_NEWPID})),
+		s.entry("SPC-S-09/rooms-all-six", requirement.Must, "a RoomsResponse for all six types", api.Request(&api.RoomsRequest{Spaces: api.RoomsSpaces})),
+		s.entry("SPC-S-09/rooms-net", requirement.Must, "a RoomsResponse for a net namespace", api.Request(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET})),
+		s.entry("SPC-S-09/subspace-user", requirement.Must, "a SubspaceResponse for a user namespace", api.Request(&api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER})),
+		s.entry("SPC-S-09/subspace-pid", requirement.Must, "a SubspaceResponse for a PID namespace", api.Request(&api.SubspaceRequest{Spaces: unix.CLONE_NEWPID})),
+		s.entry("SPC-S-09/subspace-user-and-pid", requirement.Must, "a SubspaceResponse for user and PID namespaces", api.Request(&api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER | unix.CLONE_NEWPID})),
 	)
 }
 

@@ -16,7 +16,8 @@ import (
 
 // hostile is a message a well-behaved client never sends.
 type hostile struct {
-	what string
+	// slug ends the spec IDs of its specs
+	slug, what string
 	// message returns the bytes to send in one sendmsg
 	message func(peer *fakespacer.RawClient) ([]byte, error)
 	// withFd sends both ends of a pipe along
@@ -34,28 +35,28 @@ func encoded(req api.Request) func(*fakespacer.RawClient) ([]byte, error) {
 }
 
 var hostiles = []hostile{
-	{what: "garbage bytes 7f de ad be ef", message: func(*fakespacer.RawClient) ([]byte, error) { return fakespacer.Garbage(), nil }},
-	{what: "an HTTP request", message: func(*fakespacer.RawClient) ([]byte, error) { return []byte("GET / HTTP/1.1\r\n\r\n"), nil }},
-	{what: "the first half of a RoomsRequest", message: func(p *fakespacer.RawClient) ([]byte, error) {
+	{slug: "garbage", what: "garbage bytes 7f de ad be ef", message: func(*fakespacer.RawClient) ([]byte, error) { return fakespacer.Garbage(), nil }},
+	{slug: "http-request", what: "an HTTP request", message: func(*fakespacer.RawClient) ([]byte, error) { return []byte("GET / HTTP/1.1\r\n\r\n"), nil }},
+	{slug: "half-a-request", what: "the first half of a RoomsRequest", message: func(p *fakespacer.RawClient) ([]byte, error) {
 		b, err := p.Encode(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET})
 		return b[:len(b)/2], err
 	}},
-	{what: "a RoomsRequest with garbage bytes past its end, in one sendmsg", leading: 1, message: func(p *fakespacer.RawClient) ([]byte, error) {
+	{slug: "trailing-garbage", what: "a RoomsRequest with garbage bytes past its end, in one sendmsg", leading: 1, message: func(p *fakespacer.RawClient) ([]byte, error) {
 		b, err := p.Encode(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET})
 		return append(b, fakespacer.Garbage()...), err
 	}},
-	{what: "a message above 8192 bytes: a RoomsRequest and 8192 zero bytes", leading: 1, message: func(p *fakespacer.RawClient) ([]byte, error) {
+	{slug: "over-8192-bytes", what: "a message above 8192 bytes: a RoomsRequest and 8192 zero bytes", leading: 1, message: func(p *fakespacer.RawClient) ([]byte, error) {
 		b, err := p.Encode(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET})
 		return append(b, make([]byte, fakespacer.MaxMessageSize)...), err
 	}},
-	{what: "a request without its type definitions on a fresh stream", message: func(*fakespacer.RawClient) ([]byte, error) {
+	{slug: "no-type-definitions", what: "a request without its type definitions on a fresh stream", message: func(*fakespacer.RawClient) ([]byte, error) {
 		return fakespacer.EncodeWithoutTypeDefs(&api.RoomsRequest{Spaces: unix.CLONE_NEWNET})
 	}},
-	{what: "a request of a type the protocol does not register (" + fakespacer.UnknownRequestName + ")", decodable: true,
+	{slug: "unregistered-type", what: "a request of a type the protocol does not register (" + fakespacer.UnknownRequestName + ")", decodable: true,
 		message: func(p *fakespacer.RawClient) ([]byte, error) { return p.EncodeUnregistered() }},
-	{what: "a *api.RoomsRequest whose Spaces is a string", decodable: true,
+	{slug: "spaces-a-string", what: "a *api.RoomsRequest whose Spaces is a string", decodable: true,
 		message: func(p *fakespacer.RawClient) ([]byte, error) { return p.EncodeMismatch() }},
-	{what: "a request with fds attached", withFd: true, decodable: true, message: encoded(&api.RoomsRequest{})},
+	{slug: "fds-attached", what: "a request with fds attached", withFd: true, decodable: true, message: encoded(&api.RoomsRequest{})},
 }
 
 // pipelined are requests of three kinds, so that answers out of order
@@ -71,9 +72,9 @@ var pipelined = []api.Request{
 func (s *serviceSuite) hostileSpecs() {
 	var must, should []TableEntry
 	for _, h := range hostiles {
-		must = append(must, s.entry("SPC-S-06", requirement.Must, h.what, h))
+		must = append(must, s.entry("SPC-S-06/survives-"+h.slug, requirement.Must, h.what, h))
 		if h.decodable && !h.withFd {
-			should = append(should, s.entry("SPC-S-06", requirement.Should, h.what, h))
+			should = append(should, s.entry("SPC-S-06/answers-"+h.slug, requirement.Should, h.what, h))
 		}
 	}
 
@@ -125,7 +126,7 @@ func (s *serviceSuite) hostileSpecs() {
 	// The protocol is lockstep, so this is SHOULD. What the answers must
 	// be is other requirements' matter: here they are those the service
 	// gives to the same requests one at a time, on a connection of its own.
-	s.it("SPC-S-06", requirement.Should, "answers each of three requests sent before reading any response, in order", func(ctx SpecContext) {
+	s.it("SPC-S-06/pipelined-requests", requirement.Should, "answers each of three requests sent before reading any response, in order", func(ctx SpecContext) {
 		By("sending the requests one at a time, each after reading the previous answer")
 		lockstep := s.start()
 		var want []string

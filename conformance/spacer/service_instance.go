@@ -45,6 +45,19 @@ type form struct {
 	inProcess bool
 }
 
+// inProcessSuffix ends the slug of a spec of the in-process form: a target
+// may run each spec in both forms, and the process form, which a command
+// target runs, keeps the plain ID.
+const inProcessSuffix = "-in-process"
+
+// specID is the ID of the spec specID in this form.
+func (f form) specID(specID string) string {
+	if f.inProcess {
+		return specID + inProcessSuffix
+	}
+	return specID
+}
+
 // instance is one service under test, started for one spec, with the
 // suite's end of its socket.
 type instance struct {

@@ -14,7 +14,7 @@ import (
 func (s *serviceSuite) invalidSpecs() {
 	var entries []TableEntry
 	for _, c := range invalidRequests {
-		entries = append(entries, s.entry("SPC-S-03", requirement.Must, c.what, c.req))
+		entries = append(entries, s.entry("SPC-S-03/"+c.slug, requirement.Must, c.what, c.req))
 	}
 	table("answers invalid Spaces with an ErrorResponse and goes on serving",
 		func(ctx SpecContext, req api.Request) {

@@ -49,9 +49,9 @@ func (s *serviceSuite) ownershipSpecs() {
 			}).WithTimeout(s.t.stepTimeout()).Should(Equal(want),
 				"the fds of the service's process that refer to what it sent (%s)", describeFds(got.Fds))
 		},
-		s.entry("SPC-S-04", requirement.Must, "the six namespace fds of a RoomsResponse",
+		s.entry("SPC-S-04/rooms-fds", requirement.Must, "the six namespace fds of a RoomsResponse",
 			api.Request(&api.RoomsRequest{Spaces: api.RoomsSpaces})),
-		s.entry("SPC-S-04", requirement.Must, "Conn and the namespace fds of a SubspaceResponse",
+		s.entry("SPC-S-04/subspace-fds", requirement.Must, "Conn and the namespace fds of a SubspaceResponse",
 			api.Request(&api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER | unix.CLONE_NEWPID})),
 	)
 }

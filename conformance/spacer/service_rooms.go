@@ -17,11 +17,11 @@ import (
 func (s *serviceSuite) roomsSpecs() {
 	var s01, s02 []TableEntry
 	for _, c := range roomsCases() {
-		s01 = append(s01, s.entry("SPC-S-01", requirement.Must, c.what, c.spaces))
-		s02 = append(s02, s.entry("SPC-S-02", requirement.Must, c.what, c.spaces))
+		s01 = append(s01, s.entry("SPC-S-01/"+c.slug, requirement.Must, c.what, c.spaces))
+		s02 = append(s02, s.entry("SPC-S-02/"+c.slug, requirement.Must, c.what, c.spaces))
 	}
 	for _, c := range invalidRequests {
-		s02 = append(s02, s.entry("SPC-S-02", requirement.Must, "no fds with the answer to a "+c.what, c.req))
+		s02 = append(s02, s.entry("SPC-S-02/invalid-"+c.slug, requirement.Must, "no fds with the answer to a "+c.what, c.req))
 	}
 
 	table("hands out one fd per requested type, of a new namespace owned by the service's user namespace",

@@ -13,7 +13,7 @@ import (
 // sessionSpecs: SPC-S-08, no fd, process or goroutine leak over a full
 // session.
 func (s *serviceSuite) sessionSpecs() {
-	s.it("SPC-S-08", requirement.Must, "a session of every kind of valid and invalid request", func(ctx SpecContext) {
+	s.it("SPC-S-08/whole-session", requirement.Must, "a session of every kind of valid and invalid request", func(ctx SpecContext) {
 		var goodfds map[int]fdIdentity
 		var goodgos []gleak.Goroutine
 		if s.form.inProcess {

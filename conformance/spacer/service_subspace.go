@@ -57,9 +57,9 @@ func (s *serviceSuite) subspaceSpecs() {
 			Eventually(sub.pidfd).WithTimeout(s.t.stepTimeout()).Should(matchers.HaveExited(),
 				"closing Conn ends the sub-service")
 		},
-		s.entry("SPC-S-05", requirement.Must, "a new user namespace", uint64(unix.CLONE_NEWUSER)),
-		s.entry("SPC-S-05", requirement.Must, "a new PID namespace", uint64(unix.CLONE_NEWPID)),
-		s.entry("SPC-S-05", requirement.Must, "new user and PID namespaces", uint64(unix.CLONE_NEWUSER|unix.CLONE_NEWPID)),
+		s.entry("SPC-S-05/user", requirement.Must, "a new user namespace", uint64(unix.CLONE_NEWUSER)),
+		s.entry("SPC-S-05/pid", requirement.Must, "a new PID namespace", uint64(unix.CLONE_NEWPID)),
+		s.entry("SPC-S-05/user-and-pid", requirement.Must, "new user and PID namespaces", uint64(unix.CLONE_NEWUSER|unix.CLONE_NEWPID)),
 	)
 }
 

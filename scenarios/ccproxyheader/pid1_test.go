@@ -226,18 +226,18 @@ var _ = Describe("cc-proxy as PID 1 of its PID namespace under hostile headers",
 			Eventually(proxy.pid).WithTimeout(step).ShouldNot(matchers.HaveLeakedProcessFds(baseline),
 				"the proxy keeps fds of closed connections")
 		},
-		pid1Entry("CCP-S-05", requirement.Must, "HeaderLength 0", hx("00 02 00 00 00 00 00 02 00 00 00 1c"+hex.EncodeToString([]byte(unknownVM))), false, closes),
-		pid1Entry("CCP-S-05", requirement.Must, "HeaderLength 2, no payload", hx("00 02 02 00 00 00 00 02 00 00 00 00"), false, closes),
-		pid1Entry("CCP-S-05", requirement.Must, "HeaderLength 1, one byte per write", hx("00 02 01 00 00 00 00 02 00 00 00 00"), true, closes),
-		pid1Entry("CCP-S-06", requirement.Must, "Version 0", hx("00 00 03 00 00 00 00 02 00 00 00 00"), false, closes),
-		pid1Entry("CCP-S-06", requirement.Must, "Version 0xFFFF", hx("ff ff 03 00 00 00 00 02 00 00 00 00"), false, closes),
-		pid1Entry("CCP-S-06", requirement.Must, "Type 15", hx("00 02 03 00 00 00 0f 02 00 00 00 00"), false, closes),
-		pid1Entry("CCP-S-06", requirement.Must, "command opcode 255", hx("00 02 03 00 00 00 00 ff 00 00 00 00"), false, closes),
-		pid1Entry("CCP-S-07", requirement.Should, "E on a command", hx("00 02 03 00 00 00 10 02 00 00 00 00"), false, closes),
-		pid1Entry("CCP-S-08", requirement.Must, "PayloadLength 0xFFFFFFFF then 64 KiB", append(hx("00 02 03 00 00 00 00 02 ff ff ff ff"), bytes.Repeat([]byte{'x'}, 64<<10)...), false, survives),
-		pid1Entry("CCP-S-08", requirement.Should, "PayloadLength 0xFFFFFFFF: refused, connection closed", hx("00 02 03 00 00 00 00 02 ff ff ff ff"), false, closes),
-		pid1Entry("CCP-S-03", requirement.Must, "an AttachVM one byte per write", append(hx("00 02 03 00 00 00 00 02 00 00 00 1c"), unknownVM...), true, answers),
-		pid1Entry("CCP-S-04", requirement.Must, "an AttachVM with HeaderLength 4, one byte per write", append(hx("00 02 04 00 00 00 00 02 00 00 00 1c de ad be ef"), unknownVM...), true, answers),
+		pid1Entry("CCP-S-05/pid1-header-length-0", requirement.Must, "HeaderLength 0", hx("00 02 00 00 00 00 00 02 00 00 00 1c"+hex.EncodeToString([]byte(unknownVM))), false, closes),
+		pid1Entry("CCP-S-05/pid1-header-length-2", requirement.Must, "HeaderLength 2, no payload", hx("00 02 02 00 00 00 00 02 00 00 00 00"), false, closes),
+		pid1Entry("CCP-S-05/pid1-header-length-1-bytewise", requirement.Must, "HeaderLength 1, one byte per write", hx("00 02 01 00 00 00 00 02 00 00 00 00"), true, closes),
+		pid1Entry("CCP-S-06/pid1-version-0", requirement.Must, "Version 0", hx("00 00 03 00 00 00 00 02 00 00 00 00"), false, closes),
+		pid1Entry("CCP-S-06/pid1-version-ffff", requirement.Must, "Version 0xFFFF", hx("ff ff 03 00 00 00 00 02 00 00 00 00"), false, closes),
+		pid1Entry("CCP-S-06/pid1-type-15", requirement.Must, "Type 15", hx("00 02 03 00 00 00 0f 02 00 00 00 00"), false, closes),
+		pid1Entry("CCP-S-06/pid1-command-opcode-255", requirement.Must, "command opcode 255", hx("00 02 03 00 00 00 00 ff 00 00 00 00"), false, closes),
+		pid1Entry("CCP-S-07/pid1-e-on-command", requirement.Should, "E on a command", hx("00 02 03 00 00 00 10 02 00 00 00 00"), false, closes),
+		pid1Entry("CCP-S-08/pid1-huge-length-lives", requirement.Must, "PayloadLength 0xFFFFFFFF then 64 KiB", append(hx("00 02 03 00 00 00 00 02 ff ff ff ff"), bytes.Repeat([]byte{'x'}, 64<<10)...), false, survives),
+		pid1Entry("CCP-S-08/pid1-huge-length-refused", requirement.Should, "PayloadLength 0xFFFFFFFF: refused, connection closed", hx("00 02 03 00 00 00 00 02 ff ff ff ff"), false, closes),
+		pid1Entry("CCP-S-03/pid1-one-byte-writes", requirement.Must, "an AttachVM one byte per write", append(hx("00 02 03 00 00 00 00 02 00 00 00 1c"), unknownVM...), true, answers),
+		pid1Entry("CCP-S-04/pid1-header-length-4-bytewise", requirement.Must, "an AttachVM with HeaderLength 4, one byte per write", append(hx("00 02 04 00 00 00 00 02 00 00 00 1c de ad be ef"), unknownVM...), true, answers),
 	)
 })
 
@@ -250,14 +250,14 @@ const (
 	answers              // an error response to the (unknown VM) AttachVM
 )
 
-// pid1Entry is a table entry citing requirement id at level; the bytes are
-// in the entry's text.
-func pid1Entry(id string, level requirement.Level, what string, hostile []byte, bytewise bool, want fate) TableEntry {
+// pid1Entry is the table entry specID at level; the bytes are in the
+// entry's text.
+func pid1Entry(specID string, level requirement.Level, what string, hostile []byte, bytewise bool, want fate) TableEntry {
 	shown := hostile
 	suffix := ""
 	if len(shown) > 40 {
 		shown, suffix = shown[:40], fmt.Sprintf(" ... (%d bytes)", len(hostile))
 	}
-	return Entry(requirement.Describe(id, level, fmt.Sprintf("%s [% x]%s", what, shown, suffix)),
-		requirement.Labels(id, level), hostile, bytewise, want)
+	return Entry(requirement.Describe(specID, level, fmt.Sprintf("%s [% x]%s", what, shown, suffix)),
+		requirement.Labels(specID, level), hostile, bytewise, want)
 }

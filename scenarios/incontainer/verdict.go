@@ -35,10 +35,10 @@ func Failures(s report.Summary) []string {
 		counts[r.ID] = r.Verdict == report.VerdictFailed
 	}
 	for _, sp := range s.Specs {
-		if sp.Outcome != report.OutcomeFailed || !counts[sp.ID] {
+		if sp.Outcome != report.OutcomeFailed || !counts[sp.Requirement] {
 			continue
 		}
-		line := fmt.Sprintf("%s (%s) failed: %s: %s", sp.ID, sp.Level, sp.Text, clip(oneLine(sp.Message), maxMessage))
+		line := fmt.Sprintf("%s (%s) failed: %s: %s", sp.Requirement, sp.Level, sp.Text, clip(oneLine(sp.Message), maxMessage))
 		if sp.Location != "" {
 			line += " at " + sp.Location
 		}

@@ -24,7 +24,7 @@ const (
 )
 
 var _ = Describe("fd leaks over many requests", func() {
-	It(requirement.Describe("SPC-S-08", requirement.Must, "64 RoomsRequests for all six types and 8 SubspaceRequests, each response closed: neither the service nor the client gains an fd"),
+	It(requirement.Describe("SPC-S-08/many-requests-no-fd-gained", requirement.Must, "64 RoomsRequests for all six types and 8 SubspaceRequests, each response closed: neither the service nor the client gains an fd"),
 		requirement.Labels("SPC-S-08", requirement.Must), func() {
 			svc := startService(false)
 			// The first response settles the service's lazily opened fds.

@@ -2,6 +2,7 @@ package spacerfds_test
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -76,7 +77,7 @@ var _ = Describe("Rooms fd ownership", func() {
 		roomsEntry("SPC-S-04", unix.CLONE_NEWNET|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC),
 	)
 
-	It(requirement.Describe("SPC-S-02", requirement.Must, "an invalid RoomsRequest carries no fd, and the connection stays usable"),
+	It(requirement.Describe("SPC-S-02/invalid-rooms-no-fd", requirement.Must, "an invalid RoomsRequest carries no fd, and the connection stays usable"),
 		requirement.Labels("SPC-S-02", requirement.Must), func() {
 			svc := startService(false)
 			before := fdLinks(pidSelf())
@@ -89,8 +90,10 @@ var _ = Describe("Rooms fd ownership", func() {
 		})
 })
 
-// roomsEntry is a table entry requesting spaces, citing id.
+// roomsEntry is a table entry requesting spaces, citing id: its spec ID is
+// id/rooms-<the types>.
 func roomsEntry(id string, spaces uint64) TableEntry {
+	id += "/rooms-" + strings.ReplaceAll(api.SpacesString(spaces), "|", "-")
 	return Entry(requirement.Describe(id, requirement.Must, "RoomsRequest{Spaces: "+api.SpacesString(spaces)+"}"),
 		requirement.Labels(id, requirement.Must), spaces)
 }

@@ -17,7 +17,7 @@ import (
 // no default signal actions, orphans to reap, and the namespace dies with
 // it. It must serve and end all the same.
 var _ = Describe("the service as PID 1 of its PID namespace", func() {
-	It(requirement.Describe("SPC-S-01", requirement.Must, "as PID 1, Rooms hands out new namespaces owned by its user namespace"),
+	It(requirement.Describe("SPC-S-01/pid1-rooms", requirement.Must, "as PID 1, Rooms hands out new namespaces owned by its user namespace"),
 		requirement.Labels("SPC-S-01", requirement.Must), func() {
 			svc := startService(true)
 			Expect(nsPID(svc.pid())).To(Equal("1"), "the service's PID in its own namespace")
@@ -27,7 +27,7 @@ var _ = Describe("the service as PID 1 of its PID namespace", func() {
 			Expect(r.Close()).To(Succeed())
 		})
 
-	It(requirement.Describe("SPC-S-05", requirement.Must, "as PID 1, a subspace's PID namespace is a child of the service's, and the sub-service serves"),
+	It(requirement.Describe("SPC-S-05/pid1-subspace", requirement.Must, "as PID 1, a subspace's PID namespace is a child of the service's, and the sub-service serves"),
 		requirement.Labels("SPC-S-05", requirement.Must), func() {
 			svc := startService(true)
 			s := Successful(svc.Subspace(unix.CLONE_NEWUSER | unix.CLONE_NEWPID))
@@ -41,7 +41,7 @@ var _ = Describe("the service as PID 1 of its PID namespace", func() {
 			Expect(r.Close()).To(Succeed())
 		})
 
-	It(requirement.Describe("SPC-S-07", requirement.Must, "as PID 1, the service ends promptly when its client disconnects"),
+	It(requirement.Describe("SPC-S-07/pid1-disconnect", requirement.Must, "as PID 1, the service ends promptly when its client disconnects"),
 		requirement.Labels("SPC-S-07", requirement.Must), func() {
 			svc := startService(true)
 			Expect(nsPID(svc.pid())).To(Equal("1"))

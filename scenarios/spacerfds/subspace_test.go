@@ -87,7 +87,7 @@ func parentUID(parentUser string) int {
 }
 
 var _ = Describe("nested subspaces", func() {
-	It(requirement.Describe("SPC-S-05", requirement.Must, "a subspace of a subspace: namespaces chain to their parents, Rooms at each level are owned by that level's user namespace, closing a level's Conn ends that level only"),
+	It(requirement.Describe("SPC-S-05/nested-subspace", requirement.Must, "a subspace of a subspace: namespaces chain to their parents, Rooms at each level are owned by that level's user namespace, closing a level's Conn ends that level only"),
 		requirement.Labels("SPC-S-05", requirement.Must), func() {
 			svc := startService(false)
 			sub := subspace(svc.Client)
