@@ -11,9 +11,17 @@ import (
 // hostile length cannot exhaust memory.
 const DefaultMaxPayload = 1 << 20
 
-// readChunk bounds how much a Reader grows its buffer ahead of the bytes
-// really received, so a claimed length costs memory only as data arrives.
-const readChunk = 64 << 10
+// A payload buffer that has to grow starts at firstChunk bytes (or the
+// payload's length if shorter) and doubles each time it fills, up to the
+// payload's length: a claimed length costs memory only as data arrives, at
+// most twice the bytes received (firstChunk for the first few), and a
+// payload of n bytes costs about log2(n/firstChunk) copies of what it has.
+const firstChunk = 4 << 10
+
+// keptBuffer is the largest payload buffer a Reader keeps for the next
+// frame. A larger one, grown for one long payload, is left to its frame: an
+// idle connection that once took a 1 MiB frame holds no 1 MiB buffer.
+const keptBuffer = 64 << 10
 
 // DefaultReadAhead is a good size for WithReadAhead: a read of it takes in
 // dozens of command frames or a large stdio chunk.
@@ -219,9 +227,10 @@ func (r *Reader) check(h FrameHeader) error {
 	return nil
 }
 
-// readPayload reads an n-byte payload into the reused buffer, starting with
-// the bytes in have (fewer than n, already received), and grows the buffer
-// at most readChunk ahead of the bytes received.
+// readPayload reads an n-byte payload, starting with the bytes in have
+// (fewer than n, already received), into the reused buffer when it is large
+// enough, otherwise into one that grows with the bytes received (see
+// firstChunk) and is kept afterwards only up to keptBuffer.
 func (r *Reader) readPayload(n int, have []byte) ([]byte, error) {
 	if n <= cap(r.buf) {
 		r.buf = r.buf[:n]
@@ -231,16 +240,47 @@ func (r *Reader) readPayload(n int, have []byte) ([]byte, error) {
 		}
 		return r.buf, nil
 	}
-	r.buf = append(r.buf[:0], have...)
-	for len(r.buf) < n {
-		step := min(n-len(r.buf), readChunk)
-		start := len(r.buf)
-		r.buf = append(r.buf, make([]byte, step)...)
-		if got, err := io.ReadFull(r.r, r.buf[start:]); err != nil {
-			return nil, truncated("payload", start+got, n, err)
+	buf := r.buf[:0]
+	if len(have) > cap(buf) {
+		buf = make([]byte, 0, grownCap(len(have), n))
+	}
+	buf = append(buf, have...)
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), grownCap(len(buf), n))
+			copy(grown, buf)
+			buf = grown
+		}
+		got, err := io.ReadFull(r.r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+got]
+		if err != nil {
+			r.keep(buf)
+			return nil, truncated("payload", len(buf), n, err)
 		}
 	}
-	return r.buf, nil
+	r.keep(buf)
+	return buf, nil
+}
+
+// grownCap is the capacity of the buffer that takes over from one holding
+// got bytes of an n-byte payload: firstChunk doubled until beyond got, at
+// most n. Powers of two from firstChunk keep the last step from leaving a
+// small tail that would cost one more copy of the whole.
+func grownCap(got, n int) int {
+	c := firstChunk
+	for c <= got {
+		c *= 2
+	}
+	return min(n, c)
+}
+
+// keep makes buf the reused payload buffer if it is at most keptBuffer; a
+// larger one goes with its frame, and the smaller buffer it grew from is
+// reused instead.
+func (r *Reader) keep(buf []byte) {
+	if cap(buf) <= keptBuffer {
+		r.buf = buf
+	}
 }
 
 // headerTruncated reports a header read that stopped after n bytes: io.EOF

@@ -6,10 +6,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"syscall"
 	"testing/iotest"
 	"time"
+	"weak"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -212,6 +214,45 @@ func readerSpecs(opts []api.ReaderOption) {
 			Expect(err).To(MatchError(api.ErrTruncated))
 		})
 		Expect(allocs).To(BeNumerically("<", 1<<20))
+	})
+
+	DescribeTable("grows a claimed payload's buffer only with the bytes received",
+		func(sent int) {
+			// 1 MiB claimed (the default maximum), sent bytes of it, then the
+			// end: the buffers grown (at most twice what arrived, 4 KiB for
+			// the first few, each doubling's predecessor included) must
+			// stay under twice the last one, whatever the claim.
+			const claimed = 1 << 20
+			wire := append([]byte{0, 2, 3, 0, 0, 0, 2, 1, 0, 0x10, 0, 0}, bytes.Repeat([]byte{'x'}, sent)...)
+			in := bytes.NewReader(wire)
+			r := newReader(in)
+			allocs := allocatedBytes(func() {
+				_, err := r.ReadFrame()
+				Expect(err).To(MatchError(ContainSubstring("read %d of %d payload bytes", sent, claimed)))
+			})
+			last := min(claimed, max(4<<10, 2*sent))
+			Expect(allocs).To(BeNumerically("<", 2*last+8<<10), "%d bytes sent", sent)
+		},
+		Entry("none", 0),
+		Entry("10 bytes", 10),
+		Entry("5000 bytes", 5000),
+		Entry("100 KB", 100_000),
+		Entry("all but one", 1<<20-1),
+	)
+
+	It("keeps no buffer of a payload above 64 KiB once its frame is done", func() {
+		long := api.AppendFrame(nil, api.NewFrame(api.TypeStream, api.StreamStdin, false, bytes.Repeat([]byte{'x'}, 1<<20)))
+		short := api.AppendFrame(nil, api.NewFrame(api.TypeStream, api.StreamStdin, false, []byte("after")))
+		r := newReader(bytes.NewReader(slices.Concat(short, long, short)))
+		Expect(string(Successful(r.ReadFrame()).Payload)).To(Equal("after"))
+		held := func() weak.Pointer[byte] {
+			f := Successful(r.ReadFrame())
+			Expect(f.Payload).To(HaveLen(1 << 20))
+			return weak.Make(&f.Payload[0])
+		}()
+		Expect(string(Successful(r.ReadFrame()).Payload)).To(Equal("after"))
+		runtime.GC()
+		Expect(held.Value()).To(BeNil(), "the Reader still holds the 1 MiB payload's buffer")
 	})
 
 	When("reading from a real socket", func() {
