@@ -16,6 +16,7 @@ import (
 
 	"github.com/wirecert/wirecert/conformance/ccproxy"
 	"github.com/wirecert/wirecert/conformance/serving"
+	"github.com/wirecert/wirecert/fakes/sockdir"
 	refspacer "github.com/wirecert/wirecert/reference/spacer"
 	"github.com/wirecert/wirecert/reference/spacer/api"
 	"github.com/wirecert/wirecert/reference/spacer/wire"
@@ -229,7 +230,7 @@ func (p *preflightProcess) stop() {
 // preflightProxy starts a ccproxy-server --command once and waits until
 // it accepts on {socket} within the start timeout, then stops it.
 func preflightProxy(tf targetFlags) (string, error) {
-	dir, err := os.MkdirTemp("", "wirecert-preflight-")
+	dir, err := sockdir.MkdirTemp("wirecert-preflight-")
 	if err != nil {
 		return "", preflightErrorf("%v", err)
 	}
@@ -286,7 +287,7 @@ func preflightProxy(tf targetFlags) (string, error) {
 // passes; an exit, a closed socket or silence for the start timeout does
 // not. The service is then disconnected, stopped and reaped.
 func preflightSpacer(tf targetFlags) (string, error) {
-	dir, err := os.MkdirTemp("", "wirecert-preflight-")
+	dir, err := sockdir.MkdirTemp("wirecert-preflight-")
 	if err != nil {
 		return "", preflightErrorf("%v", err)
 	}

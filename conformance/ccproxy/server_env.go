@@ -17,6 +17,7 @@ import (
 	"github.com/wirecert/wirecert/conformance/requirement"
 	"github.com/wirecert/wirecert/fakes/framepeer"
 	"github.com/wirecert/wirecert/fakes/hyperagent"
+	"github.com/wirecert/wirecert/fakes/sockdir"
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
 )
 
@@ -55,7 +56,7 @@ func newServerEnv(t ServerTarget) *serverEnv {
 	if t.PerPod && t.Start == nil {
 		Fail("ServerTarget is PerPod without Start: a per-pod proxy exits with its VM, so the suite must start one per spec")
 	}
-	dir, err := os.MkdirTemp("", "ccps-")
+	dir, err := sockdir.MkdirTemp("ccps-")
 	Expect(err).NotTo(HaveOccurred(), "creating the spec's temp dir")
 	DeferCleanup(os.RemoveAll, dir)
 	env := &serverEnv{target: t, dir: dir, step: t.stepTimeout(), wires: &wireSet{}, latency: meterOf(t.Name)}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wirecert/wirecert/fakes/framepeer"
+	"github.com/wirecert/wirecert/fakes/sockdir"
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
 )
 
@@ -64,7 +65,7 @@ type Proxy struct {
 // Start listens on a fresh temp dir's proxy.sock and serves the first
 // client that connects.
 func Start(opts ...Option) (*Proxy, error) {
-	dir, err := os.MkdirTemp("", "fakeproxy")
+	dir, err := sockdir.MkdirTemp("fakeproxy")
 	if err != nil {
 		return nil, fmt.Errorf("fakeproxy: temp dir: %w", err)
 	}

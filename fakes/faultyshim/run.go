@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wirecert/wirecert/fakes/sockdir"
 	"github.com/wirecert/wirecert/reference/ccproxy"
 )
 
@@ -33,7 +34,7 @@ func Run(ctx context.Context, cfg ccproxy.ShimConfig, fault Fault) (int, error) 
 	// killed before its cleanup leaves nothing in the system's temp dir.
 	dir, err := os.MkdirTemp(filepath.Dir(cfg.ProxyPath), "faultyshim-")
 	if err != nil {
-		dir, err = os.MkdirTemp("", "faultyshim-")
+		dir, err = sockdir.MkdirTemp("faultyshim-")
 	}
 	if err != nil {
 		_ = proxy.Close()
