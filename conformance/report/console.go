@@ -90,12 +90,12 @@ func (s Summary) WriteConsole(w io.Writer) error {
 		fmt.Fprintf(bw, "\ninterrupted: %s\n", firstLine(f))
 	}
 	t, c := s.Totals, s.Totals.SpecOutcomes
-	fmt.Fprintf(bw, "\n%d requirements: %d passed, %d passed (limited), %d failed, %d failed (should), %d blocked, %d skipped, %d not applicable, %d interrupted\n",
-		t.Requirements, t.Passed, t.Limited, t.Failed, t.FailedShould, t.Blocked, t.Skipped, t.NotApplicable, t.Interrupted)
-	fmt.Fprintf(bw, "%d specs: %d passed (%d limited), %d failed at must level, %d failed at should level (%d of them in requirements that also failed at must level), %d blocked, %d skipped, %d not applicable, %d interrupted; in %.1fs\n",
-		t.Specs, c.Passed, c.Limited, c.FailedMust, c.FailedShould, c.FailedShouldInFailed, c.Blocked, c.Skipped, c.NotApplicable, c.Interrupted, s.DurationSeconds)
+	fmt.Fprintf(bw, "\n%s: %d passed, %d passed (limited), %d failed, %d failed (should), %d blocked, %d skipped, %d not applicable, %d interrupted\n",
+		count(t.Requirements, "requirement"), t.Passed, t.Limited, t.Failed, t.FailedShould, t.Blocked, t.Skipped, t.NotApplicable, t.Interrupted)
+	fmt.Fprintf(bw, "%s: %d passed (%d limited), %d failed at must level, %d failed at should level (%d of them in requirements that also failed at must level), %d blocked, %d skipped, %d not applicable, %d interrupted; in %.1fs\n",
+		count(t.Specs, "spec"), c.Passed, c.Limited, c.FailedMust, c.FailedShould, c.FailedShouldInFailed, c.Blocked, c.Skipped, c.NotApplicable, c.Interrupted, s.DurationSeconds)
 	if t.Unchecked > 0 {
-		fmt.Fprintf(bw, "%d must-level requirements left unchecked:\n", t.Unchecked)
+		fmt.Fprintf(bw, "%s left unchecked:\n", count(t.Unchecked, "must-level requirement"))
 		for _, r := range s.Requirements {
 			if r.Unchecked != "" {
 				fmt.Fprintf(bw, "  %s: %s\n", r.ID, firstLine(r.Unchecked))

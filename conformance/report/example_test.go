@@ -75,7 +75,7 @@ func ExampleAfterSuite() {
 	//
 	// 2 requirements: 1 passed, 0 passed (limited), 0 failed, 0 failed (should), 1 blocked, 0 skipped, 0 not applicable, 0 interrupted
 	// 2 specs: 1 passed (0 limited), 0 failed at must level, 0 failed at should level (0 of them in requirements that also failed at must level), 1 blocked, 0 skipped, 0 not applicable, 0 interrupted; in 1.5s
-	// 1 must-level requirements left unchecked:
+	// 1 must-level requirement left unchecked:
 	//   CCP-S-19: blocked by CCP-S-13
 	// RESULT: INCOMPLETE (exit 3): must-level requirements left unchecked; not certified
 	// 3 <nil>
