@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
@@ -34,6 +35,11 @@ type Config struct {
 	// MaxPendingOutput caps output buffered for a token whose shim is not
 	// connected; beyond it output is dropped.
 	MaxPendingOutput int
+	// MaxConnections caps the connections served at once (default 1024),
+	// so the memory frames in progress can pin has a bound. A connection
+	// beyond it is accepted and closed at once: its client reads end of
+	// file rather than waiting unserved in the listen queue.
+	MaxConnections int
 	// Logger receives log streams and protocol errors; nil discards.
 	Logger *slog.Logger
 }
@@ -55,11 +61,17 @@ func (c Config) withDefaults() Config {
 	if c.MaxPendingOutput <= 0 {
 		c.MaxPendingOutput = 1 << 20
 	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
 }
+
+// DefaultMaxConnections is Config.MaxConnections unless set.
+const DefaultMaxConnections = 1024
 
 // Server is the reference cc-proxy.
 type Server struct {
@@ -67,11 +79,16 @@ type Server struct {
 
 	mu       sync.Mutex
 	closed   bool
+	full     bool // refusing connections at MaxConnections; logged once per episode
 	vms      map[string]*vm
 	tokens   map[string]*token
 	sessions map[*session]struct{}
 	ln       net.Listener
 	done     chan struct{} // closed by Close, ends waits for shims
+
+	// Listen's Serve: served is closed when it returns, with serveErr.
+	served   chan struct{}
+	serveErr error
 
 	wg sync.WaitGroup
 }
@@ -91,7 +108,7 @@ func NewServer(cfg Config) *Server {
 }
 
 // Listen creates the unix socket at path and serves it in the background
-// until Close.
+// until Close; Wait tells why serving stopped.
 func Listen(path string, cfg Config) (*Server, error) {
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -101,15 +118,39 @@ func Listen(path string, cfg Config) (*Server, error) {
 		cfg.URL = "unix://" + path
 	}
 	s := NewServer(cfg)
+	s.served = make(chan struct{})
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		_ = s.Serve(ln)
+		s.serveErr = s.Serve(ln)
+		close(s.served)
 	}()
 	return s, nil
 }
 
+// Wait blocks until the Server that Listen made stops accepting and returns
+// why: ErrServerClosed after Close, otherwise the accept error that ended
+// it (the connections already served go on until Close). On a Server made
+// by NewServer it returns nil at once: Serve's own result says it there.
+func (s *Server) Wait() error {
+	if s.served == nil {
+		return nil
+	}
+	<-s.served
+	return s.serveErr
+}
+
+// Accept errors that are temporary back off, from acceptBackoffMin doubling
+// to acceptBackoffMax, until an accept succeeds: at the fd limit the loop
+// neither spins nor gives up, and serves again once connections end.
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
+
 // Serve accepts connections on ln until Close; it takes ownership of ln.
+// Temporary accept errors (temporaryAccept) are logged and retried after a
+// backoff; any other ends Serve with it, logged, ln closed.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
@@ -119,22 +160,56 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.ln = ln
 	s.mu.Unlock()
+	var delay time.Duration
 	for {
 		conn, err := ln.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed {
-				return ErrServerClosed
-			}
-			return fmt.Errorf("ccproxy: accept: %w", err)
+		if err == nil {
+			delay = 0
+			s.ServeConn(conn)
+			continue
 		}
-		s.ServeConn(conn)
+		if s.isClosed() {
+			return ErrServerClosed
+		}
+		if !temporaryAccept(err) {
+			ln.Close()
+			err = fmt.Errorf("ccproxy: accept: %w", err)
+			s.cfg.Logger.Error("no longer accepting connections", "error", err)
+			return err
+		}
+		delay = min(max(2*delay, acceptBackoffMin), acceptBackoffMax)
+		s.cfg.Logger.Warn("accept failed; retrying", "error", err, "after", delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-s.done:
+			t.Stop()
+			return ErrServerClosed
+		}
 	}
 }
 
+// temporaryAccept reports whether an accept error passes by itself: out of
+// file descriptors (EMFILE, ENFILE) or kernel memory (ENOBUFS, ENOMEM), a
+// connection aborted before it was accepted (ECONNABORTED), or a timeout.
+func temporaryAccept(err error) bool {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ECONNABORTED, syscall.ENOBUFS, syscall.ENOMEM} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
 // ServeConn serves one connection in the background; the Server owns conn.
+// At MaxConnections it closes conn at once instead.
 func (s *Server) ServeConn(conn net.Conn) {
 	ss := &session{srv: s, conn: conn, w: api.NewWriter(conn)}
 	s.mu.Lock()
@@ -143,6 +218,17 @@ func (s *Server) ServeConn(conn net.Conn) {
 		conn.Close()
 		return
 	}
+	if len(s.sessions) >= s.cfg.MaxConnections {
+		first := !s.full
+		s.full = true
+		s.mu.Unlock()
+		conn.Close()
+		if first {
+			s.cfg.Logger.Warn("connection limit reached; closing new connections until one ends", "max", s.cfg.MaxConnections)
+		}
+		return
+	}
+	s.full = false
 	s.sessions[ss] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
