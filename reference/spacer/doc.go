@@ -24,6 +24,14 @@
 // too). The child waits for that on fd 4, then executes itself once more to
 // gain the capabilities of root in its new user namespace.
 //
+// # Reaping
+//
+// No OS thread waits for a sub-service: one goroutine, parked in Go's
+// poller on an epoll fd holding a pidfd per live sub-service, reaps each
+// with waitid(P_PIDFD, WNOHANG) as it exits, and ends with the last one. So
+// a service's thread count stays near its start however many sub-services
+// it runs, and returns there once they end.
+//
 // # Client
 //
 // Client speaks the protocol over a connected socket with a deadline on

@@ -35,7 +35,8 @@ func WithIdleTimeout(d time.Duration) ServeOption {
 // not know, get an ErrorResponse as long as the gob stream stays in step.
 //
 // Sub-services started for SubspaceRequests outlive Serve: each ends when
-// its own Conn is closed, and a goroutine of this process reaps it then.
+// its own Conn is closed, and a goroutine of this process reaps it then,
+// parked in Go's poller on a pidfd: no OS thread waits per sub-service.
 func Serve(conn *net.UnixConn, opts ...ServeOption) error {
 	cfg := serveConfig{idleTimeout: DefaultIdleTimeout}
 	for _, opt := range opts {

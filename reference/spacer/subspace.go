@@ -10,8 +10,9 @@ import (
 )
 
 // subspace answers a SubspaceRequest: it starts a sub-service in the new
-// namespaces and returns [Conn, PIDFd, User, PID]. A goroutine reaps the
-// sub-service when it ends, which it does once the receiver closes Conn.
+// namespaces and returns [Conn, PIDFd, User, PID]. A goroutine parked in
+// the poller (no OS thread) reaps the sub-service when it ends, which it
+// does once the receiver closes Conn.
 func subspace(req *api.SubspaceRequest) api.Response {
 	if errResp := checkSpaces(req.Spaces, api.SubspaceSpaces); errResp != nil {
 		return errResp
@@ -56,15 +57,18 @@ func startSubservice(spaces uint64) (_ *api.SubspaceResponse, err error) {
 		return nil, fmt.Errorf("%w: sub-service in %s namespaces: %w", ErrServiceStart, api.SpacesString(spaces), err)
 	}
 	resp.PIDFd = pidfd
-	reaped := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(reaped)
-	}()
+	// cmd.Wait is never called: its stdio are *os.File or none, so it has
+	// no copying to finish, and the reaper waits without a thread instead.
+	sub, err := subservices.add(cmd.Process, pidfd)
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // SIGKILL ends it at once
+		return nil, fmt.Errorf("%w: %w", ErrServiceStart, err)
+	}
 	defer func() {
 		if err != nil {
-			_ = cmd.Process.Kill()
-			<-reaped
+			_ = sub.kill()
+			<-sub.reaped
 		}
 	}()
 
