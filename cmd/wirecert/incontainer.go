@@ -27,7 +27,7 @@ const (
 // runInContainer is `wirecert run --in-container`: the same run, inside a
 // privileged container of an image built FROM scratch holding this binary
 // and the target's, which both must be static. The container's output is
-// copied to stdout, its reports to the --junit and --json paths, and the
+// copied to stdout, its reports to the --junit, --json and --html paths, and the
 // container and image are removed, also on failure.
 func runInContainer(f runFlags, tf targetFlags, stdout io.Writer) (int, error) {
 	if tf.socket != "" || len(tf.command) == 0 {
@@ -129,6 +129,7 @@ func containerArgv(f runFlags, targetArgv []string) ([]string, map[string]string
 	copyOut := map[string]string{}
 	for _, r := range []struct{ flag, host, name string }{
 		{"--junit", f.junit, "wirecert.junit.xml"}, {"--json", f.json, "wirecert.json"},
+		{"--html", f.html, "wirecert.html"},
 	} {
 		in := path.Join(containerReports, r.name)
 		if r.host == "" {

@@ -16,7 +16,7 @@ type reportFile struct{ flag, path string }
 
 // reportFiles are the run's report files.
 func (f *runFlags) reportFiles() []reportFile {
-	return []reportFile{{"--json", f.json}, {"--junit", f.junit}}
+	return []reportFile{{"--json", f.json}, {"--junit", f.junit}, {"--html", f.html}}
 }
 
 // checkReportPaths finds, before anything runs, a report path the run could

@@ -44,6 +44,7 @@ type runFlags struct {
 	timeout      time.Duration
 	junit        string
 	json         string
+	html         string
 	verbose      bool
 	noColor      bool
 	inContainer  bool
@@ -105,6 +106,8 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 	}
 	fs.StringVar(&f.junit, "junit", junit, "write the JUnit XML report to this file (empty: none)")
 	fs.StringVar(&f.json, "json", json, "write the JSON report to this file (empty: none)")
+	fs.StringVar(&f.html, "html", "", "write the HTML report to this file: one self-contained page (requirement matrix,\n"+
+		"filters, each spec's failure and transcript) that fetches nothing")
 	fs.BoolVar(&f.verbose, "v", false, "verbose Ginkgo output: every spec as it runs")
 	fs.BoolVar(&f.noColor, "no-color", !isTerminal(os.Stdout), "no colors in Ginkgo's output")
 	return fs
@@ -309,6 +312,7 @@ func reportOptions(regs []registration, f runFlags, stdout io.Writer) report.Opt
 		Strict:    f.strict,
 		JUnitFile: f.junit,
 		JSONFile:  f.json,
+		HTMLFile:  f.html,
 		Out:       stdout,
 	}
 }
@@ -334,8 +338,8 @@ func reporterConfig(f runFlags) types.ReporterConfig {
 
 // printReportFiles names the report files written.
 func printReportFiles(f runFlags, stdout io.Writer) {
-	if f.json != "" || f.junit != "" {
-		fmt.Fprintf(stdout, "reports: %s\n", strings.Join(nonEmpty(f.json, f.junit), ", "))
+	if f.json != "" || f.junit != "" || f.html != "" {
+		fmt.Fprintf(stdout, "reports: %s\n", strings.Join(nonEmpty(f.json, f.junit, f.html), ", "))
 	}
 }
 

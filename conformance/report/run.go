@@ -23,6 +23,9 @@ type Options struct {
 	// reports (their directories are made); relative to the working
 	// directory, which `go test` and ginkgo set to the package's.
 	JUnitFile, JSONFile string
+	// HTMLFile, when set, receives the HTML report (Summary.WriteHTML),
+	// its directory made, relative like the others.
+	HTMLFile string
 	// Out receives the console summary; nil is os.Stdout.
 	Out io.Writer
 }
@@ -49,6 +52,9 @@ func AfterSuite(r types.Report, opts Options) (Summary, error) {
 	}
 	if opts.JUnitFile != "" {
 		errs = append(errs, s.WriteJUnit(opts.JUnitFile))
+	}
+	if opts.HTMLFile != "" {
+		errs = append(errs, s.WriteHTML(opts.HTMLFile))
 	}
 	return s, errors.Join(errs...)
 }
