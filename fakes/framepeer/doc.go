@@ -17,6 +17,11 @@
 // (DefaultWriteTimeout, see SetWriteTimeout), so a peer that stops reading
 // cannot wedge a spec.
 //
+// When the spec records its wire traffic (package wiretap), a Peer records
+// every chunk it reads and writes, and its closes, decoded as cc-proxy
+// frames; SetChannel names the connection in the transcript. Peeking
+// (AwaitReadable, Pending) takes nothing and records nothing.
+//
 // A Peer starts no goroutines. Listener.Accept waits at most until its
 // context ends or DefaultAcceptTimeout passes; its only helper goroutine is
 // gone when Accept returns.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wirecert/wirecert/fakes/wiretap"
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
 )
 
@@ -18,6 +19,7 @@ const DefaultWriteTimeout = 10 * time.Second
 // goroutines, except that sending and receiving may run concurrently.
 type Peer struct {
 	conn         net.Conn
+	tap          *wiretap.Channel // nil when nothing records
 	closeOnce    sync.Once
 	closeErr     error
 	writeTimeout time.Duration
@@ -28,13 +30,17 @@ type Peer struct {
 }
 
 // New makes a Peer of an established connection, which the Peer then owns.
+// When a spec records its wire traffic (package wiretap), the connection's
+// reads, writes and closes are recorded, on a channel named "connection"
+// until SetChannel names it.
 func New(conn net.Conn) *Peer {
-	p := &Peer{conn: conn, writeTimeout: DefaultWriteTimeout}
+	tap := wiretap.Open("connection", wiretap.CCProxy)
+	p := &Peer{conn: wiretap.WrapConn(conn, tap), tap: tap, writeTimeout: DefaultWriteTimeout}
 	p.writer = api.NewWriter(deadlineWriter{p})
 	// api.Reader reads exactly the bytes of each frame and buffers nothing
 	// ahead, so two Readers can take turns on one connection.
-	p.reader = api.NewReader(conn)
-	p.strictReader = api.NewReader(conn, api.WithStrictReserved())
+	p.reader = api.NewReader(p.conn)
+	p.strictReader = api.NewReader(p.conn, api.WithStrictReserved())
 	return p
 }
 
@@ -50,7 +56,11 @@ func Dial(path string, timeout time.Duration) (*Peer, error) {
 	return New(conn), nil
 }
 
-// Conn is the Peer's connection, for what the Peer does not do itself
+// SetChannel names the Peer's connection in the spec's wire transcript
+// ("runtime", "shim"); it does nothing when nothing records.
+func (p *Peer) SetChannel(name string) { p.tap.Rename(name) }
+
+// Conn is the Peer's connection (recording, when the spec records), for what the Peer does not do itself
 // (local or remote address, socket options).
 func (p *Peer) Conn() net.Conn { return p.conn }
 
