@@ -208,6 +208,7 @@ func (p *Proxy) serve() {
 		_ = peer.Close()
 		return
 	}
+	peer.SetChannel("shim") // in the wire transcript: what the shim sent and got
 	p.peer = peer
 	p.mu.Unlock()
 	close(p.connected)

@@ -114,7 +114,7 @@ func NewClient(uc *net.UnixConn, b ClientBreak, timeout time.Duration) (*Client,
 	if b == SmallRoom {
 		room = smallRoom
 	}
-	return &Client{raw: NewRawClient(uc, timeout, room), brk: b, timeout: timeout}, nil
+	return &Client{raw: newRawClient(uc, timeout, room), brk: b, timeout: timeout}, nil
 }
 
 // Close closes the connection.

@@ -26,4 +26,9 @@
 //
 // Client is a spacer client that can break one client requirement
 // (ClientBreak), to give the client specs teeth.
+//
+// When the spec records its wire traffic (package wiretap), a RawClient and
+// a fake service in the spec's process record every sendmsg and recvmsg as
+// "spacer conn": the gob messages decoded and the fds passed. A Client,
+// being a client under test, records nothing.
 package fakespacer

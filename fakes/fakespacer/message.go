@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wirecert/wirecert/fakes/wiretap"
 )
 
 // MaxMessageSize is the largest message one sendmsg may carry.
@@ -25,8 +27,9 @@ var (
 	ErrControlTruncated = errors.New("ancillary data truncated")
 )
 
-// sendmsg sends b with fds as SCM_RIGHTS in one sendmsg, within timeout.
-func sendmsg(uc *net.UnixConn, timeout time.Duration, b []byte, fds []int) error {
+// sendmsg sends b with fds as SCM_RIGHTS in one sendmsg, within timeout,
+// and records it on tap.
+func sendmsg(uc *net.UnixConn, tap *wiretap.Channel, timeout time.Duration, b []byte, fds []int) error {
 	var oob []byte
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
@@ -34,7 +37,14 @@ func sendmsg(uc *net.UnixConn, timeout time.Duration, b []byte, fds []int) error
 	if err := uc.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
 		return err
 	}
+	var begun time.Time
+	if tap != nil {
+		begun = time.Now()
+	}
 	n, _, err := uc.WriteMsgUnix(b, oob, nil)
+	if n > 0 || (err == nil && len(fds) > 0) {
+		tap.SentAt(begun, b[:n], fds)
+	}
 	if err != nil {
 		return err
 	}
@@ -52,18 +62,23 @@ type arrival struct {
 }
 
 // recvmsg receives one message within timeout into buf, with ancillary
-// room oob. The fds are the caller's, also on error; io.EOF on a closed
-// connection.
-func recvmsg(uc *net.UnixConn, timeout time.Duration, buf, oob []byte) (arrival, error) {
+// room oob, and records it on tap. The fds are the caller's, also on
+// error; io.EOF on a closed connection.
+func recvmsg(uc *net.UnixConn, tap *wiretap.Channel, timeout time.Duration, buf, oob []byte) (arrival, error) {
 	if err := uc.SetReadDeadline(time.Now().Add(timeout)); err != nil {
 		return arrival{}, err
 	}
 	n, oobn, flags, _, err := uc.ReadMsgUnix(buf, oob)
 	a := arrival{data: buf[:max(n, 0)], fds: parseRights(oob[:oobn]), flags: flags}
+	if len(a.data) > 0 || len(a.fds) > 0 {
+		tap.Received(a.data, a.fds)
+	}
 	if err != nil {
+		tap.ReadClosed(err)
 		return a, err
 	}
 	if n == 0 && len(a.fds) == 0 {
+		tap.ReadClosed(io.EOF)
 		return a, io.EOF
 	}
 	return a, nil

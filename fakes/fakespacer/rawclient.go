@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/wirecert/wirecert/fakes/wiretap"
 	"github.com/wirecert/wirecert/reference/spacer/api"
 	"github.com/wirecert/wirecert/reference/spacer/wire"
 	"golang.org/x/sys/unix"
@@ -47,6 +48,7 @@ const DefaultTimeout = 10 * time.Second
 // decoder, and sends whatever it is told, one sendmsg per call.
 type RawClient struct {
 	uc      *net.UnixConn
+	tap     *wiretap.Channel // nil when nothing records
 	timeout time.Duration
 
 	encBuf bytes.Buffer
@@ -60,8 +62,22 @@ type RawClient struct {
 
 // NewRawClient returns a raw client on uc, which it owns from now on.
 // timeout bounds each send and receive (0: DefaultTimeout); room is the
-// number of fds a receive has ancillary room for (0: ScmMaxFd).
+// number of fds a receive has ancillary room for (0: ScmMaxFd). When the
+// spec records its wire traffic (package wiretap), the client records what
+// it sends and receives as "spacer conn" (see SetChannel).
 func NewRawClient(uc *net.UnixConn, timeout time.Duration, room int) *RawClient {
+	c := newRawClient(uc, timeout, room)
+	c.tap = wiretap.Open("spacer conn", wiretap.Spacer)
+	return c
+}
+
+// SetChannel names the client's connection in the spec's wire transcript;
+// it does nothing when nothing records.
+func (c *RawClient) SetChannel(name string) { c.tap.Rename(name) }
+
+// newRawClient is NewRawClient recording nothing: for a Client, which is
+// a client under test, not the suite's peer.
+func newRawClient(uc *net.UnixConn, timeout time.Duration, room int) *RawClient {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
@@ -81,7 +97,13 @@ func (c *RawClient) UnixConn() *net.UnixConn { return c.uc }
 func (c *RawClient) SetTimeout(d time.Duration) { c.timeout = d }
 
 // Close closes the socket.
-func (c *RawClient) Close() error { return c.uc.Close() }
+func (c *RawClient) Close() error {
+	err := c.uc.Close()
+	if err == nil {
+		c.tap.Closed(wiretap.Sent, "closed")
+	}
+	return err
+}
 
 // ResetEncoder starts a fresh gob stream for sending, whose next message
 // carries its type definitions again: for a peer whose decoder never
@@ -157,7 +179,7 @@ func (c *RawClient) Send(req api.Request, fds ...int) error {
 
 // SendBytes sends b in one sendmsg, with fds as SCM_RIGHTS.
 func (c *RawClient) SendBytes(b []byte, fds ...int) error {
-	return sendmsg(c.uc, c.timeout, b, fds)
+	return sendmsg(c.uc, c.tap, c.timeout, b, fds)
 }
 
 // SendPipelined sends every request in a sendmsg of its own, all before
@@ -201,7 +223,7 @@ func (r *Received) Close() {
 func (c *RawClient) Receive() (*Received, error) {
 	r := &Received{}
 	if c.pending.Len() == 0 {
-		a, err := recvmsg(c.uc, c.timeout, c.buf, c.oob)
+		a, err := recvmsg(c.uc, c.tap, c.timeout, c.buf, c.oob)
 		r.Fds, r.Flags, r.Bytes = a.fds, a.flags, len(a.data)
 		if err != nil {
 			r.Close()

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirecert/wirecert/fakes/wiretap"
 	"github.com/wirecert/wirecert/reference/spacer"
 	"github.com/wirecert/wirecert/reference/spacer/api"
 	"github.com/wirecert/wirecert/reference/spacer/wire"
@@ -88,7 +89,7 @@ func Serve(conn *net.UnixConn, cfg Config) error {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
-	s := &service{cfg: cfg, uc: conn, buf: make([]byte, bufSize), oob: oobRoom(16)}
+	s := &service{cfg: cfg, uc: conn, tap: wiretap.Open("spacer conn", wiretap.Spacer), buf: make([]byte, bufSize), oob: oobRoom(16)}
 	s.enc = gob.NewEncoder(&s.encBuf)
 	s.dec = gob.NewDecoder(&s.pending)
 	defer s.close()
@@ -103,6 +104,7 @@ func Serve(conn *net.UnixConn, cfg Config) error {
 type service struct {
 	cfg Config
 	uc  *net.UnixConn
+	tap *wiretap.Channel // nil when nothing records
 
 	encBuf bytes.Buffer
 	enc    *gob.Encoder
@@ -146,7 +148,9 @@ func (s *service) startBackend() error {
 }
 
 func (s *service) close() {
-	s.uc.Close()
+	if s.uc.Close() == nil {
+		s.tap.Closed(wiretap.Sent, "closed (the fake service closed)")
+	}
 	if s.backend != nil {
 		s.backend.Close()
 		select {
@@ -235,7 +239,7 @@ func (s *service) receive() (api.Request, error) {
 			s.tail = 0
 			return nil, fmt.Errorf("request: %w: %d bytes after the last whole message of a recvmsg", errBytesPastEnd, n)
 		}
-		a, err := recvmsg(s.uc, s.cfg.IdleTimeout, s.buf, s.oob)
+		a, err := recvmsg(s.uc, s.tap, s.cfg.IdleTimeout, s.buf, s.oob)
 		if s.cfg.Break == KeepRequestFds {
 			s.kept = append(s.kept, a.fds...)
 		} else {
@@ -317,7 +321,7 @@ func (s *service) send(resps []api.Response, fds []int) error {
 	if s.cfg.OnSend != nil && len(sent) > 0 {
 		s.cfg.OnSend(sent)
 	}
-	return sendmsg(s.uc, s.cfg.IdleTimeout, wire.ToWire(s.encBuf.Bytes()), sent)
+	return sendmsg(s.uc, s.tap, s.cfg.IdleTimeout, wire.ToWire(s.encBuf.Bytes()), sent)
 }
 
 func validFds(fds []int) []int {

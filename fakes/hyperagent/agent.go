@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wirecert/wirecert/fakes/wiretap"
 	"github.com/wirecert/wirecert/reference/ccproxy/hyperstart"
 )
 
@@ -34,6 +35,9 @@ type Agent struct {
 	ctlPath, ioPath string
 	ctlLn, ioLn     *net.UnixListener
 	order           *dialOrder
+	// ctlTap and ioTap record the channels' traffic when the spec does
+	// (package wiretap); nil otherwise.
+	ctlTap, ioTap *wiretap.Channel
 
 	withholdReady bool
 	readyCode     hyperstart.Code
@@ -77,6 +81,8 @@ func New(dir string, opts ...Option) (*Agent, error) {
 		stdinEOF:  map[uint64]bool{},
 		exited:    map[uint64]bool{},
 		done:      make(chan struct{}),
+		ctlTap:    wiretap.Open("agent ctl", wiretap.HyperCtl),
+		ioTap:     wiretap.Open("agent io", wiretap.HyperIO),
 	}
 	for _, o := range opts {
 		o(a)
@@ -118,10 +124,11 @@ func (a *Agent) Close() error {
 		a.order.stop()
 		_ = a.ctlLn.Close()
 		_ = a.ioLn.Close()
-		for _, c := range []*net.UnixConn{ctl, io} {
-			if c != nil {
-				_ = c.Close()
-			}
+		if ctl != nil && ctl.Close() == nil {
+			a.ctlTap.Closed(wiretap.Sent, "closed (the agent closed)")
+		}
+		if io != nil && io.Close() == nil {
+			a.ioTap.Closed(wiretap.Sent, "closed (the agent closed)")
 		}
 		a.wg.Wait()
 		a.order.close()

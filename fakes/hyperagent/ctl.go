@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirecert/wirecert/fakes/wiretap"
 	"github.com/wirecert/wirecert/reference/ccproxy/hyperstart"
 )
 
@@ -88,15 +89,15 @@ func (a *Agent) SendCtl(f hyperstart.CtlFrame) error {
 	}
 	a.ctlWrite.Lock()
 	defer a.ctlWrite.Unlock()
-	return hyperstart.WriteCtlFrame(conn, f)
+	return hyperstart.WriteCtlFrame(wiretap.Writer(conn, a.ctlTap), f)
 }
 
 // CloseCtl drops the ctl connection; the io channel stays.
-func (a *Agent) CloseCtl() error { return a.closeChannel("ctl", &a.ctl) }
+func (a *Agent) CloseCtl() error { return a.closeChannel("ctl", &a.ctl, a.ctlTap) }
 
 // closeChannel drops the connection in *slot (a.ctl or a.io) and wakes
 // the waiters.
-func (a *Agent) closeChannel(channel string, slot **net.UnixConn) error {
+func (a *Agent) closeChannel(channel string, slot **net.UnixConn, tap *wiretap.Channel) error {
 	a.mu.Lock()
 	conn := *slot
 	*slot = nil
@@ -105,15 +106,20 @@ func (a *Agent) closeChannel(channel string, slot **net.UnixConn) error {
 	if conn == nil {
 		return fmt.Errorf("hyperagent: closing %s: %w", channel, ErrNotConnected)
 	}
-	return conn.Close()
+	if err := conn.Close(); err != nil {
+		return err
+	}
+	tap.Closed(wiretap.Sent, "closed (the agent closed "+channel+")")
+	return nil
 }
 
 // serveCtl records each ctl frame and answers it, until the connection ends.
 func (a *Agent) serveCtl(conn *net.UnixConn) {
 	defer a.wg.Done()
 	defer a.dropCtl(conn)
+	r, w := wiretap.Reader(conn, a.ctlTap), wiretap.Writer(conn, a.ctlTap)
 	for {
-		f, err := hyperstart.ReadCtlFrame(conn)
+		f, err := hyperstart.ReadCtlFrame(r)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				a.recordError(fmt.Errorf("hyperagent: ctl: %w", err))
@@ -135,7 +141,7 @@ func (a *Agent) serveCtl(conn *net.UnixConn) {
 			continue
 		}
 		a.ctlWrite.Lock()
-		err = hyperstart.WriteCtlFrame(conn, hyperstart.CtlFrame{Code: code, Payload: payload})
+		err = hyperstart.WriteCtlFrame(w, hyperstart.CtlFrame{Code: code, Payload: payload})
 		a.ctlWrite.Unlock()
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) {

@@ -12,6 +12,10 @@
 // the test to inspect or wait for; SendIO, Exit, SendCtl, CloseIO and CloseCtl
 // emit on demand.
 //
+// When the spec records its wire traffic (package wiretap), the Agent
+// records both channels, as "agent ctl" and "agent io", decoded as
+// hyperstart frames.
+//
 // Reads block only until the peer sends or Close (or CloseCtl/CloseIO) closes
 // the connection; Close stops the listeners, connections and every goroutine
 // of the Agent and waits for them, so a spec can check for leaks right after.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 
+	"github.com/wirecert/wirecert/fakes/wiretap"
 	"github.com/wirecert/wirecert/reference/ccproxy/hyperstart"
 )
 
@@ -81,8 +82,9 @@ func (a *Agent) sendIO(frames ...hyperstart.IOFrame) error {
 	}
 	a.ioWrite.Lock()
 	defer a.ioWrite.Unlock()
+	w := wiretap.Writer(conn, a.ioTap)
 	for _, f := range frames {
-		if err := hyperstart.WriteIOFrame(conn, f); err != nil {
+		if err := hyperstart.WriteIOFrame(w, f); err != nil {
 			return fmt.Errorf("hyperagent: io seq %d: %w", f.Seq, err)
 		}
 	}
@@ -91,14 +93,15 @@ func (a *Agent) sendIO(frames ...hyperstart.IOFrame) error {
 
 // CloseIO drops the io connection, as an agent whose io channel died; the
 // ctl channel stays.
-func (a *Agent) CloseIO() error { return a.closeChannel("io", &a.io) }
+func (a *Agent) CloseIO() error { return a.closeChannel("io", &a.io, a.ioTap) }
 
 // serveIO records each io frame until the connection ends.
 func (a *Agent) serveIO(conn *net.UnixConn) {
 	defer a.wg.Done()
 	defer a.dropIO(conn)
+	r := wiretap.Reader(conn, a.ioTap)
 	for {
-		f, err := hyperstart.ReadIOFrame(conn)
+		f, err := hyperstart.ReadIOFrame(r)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				a.recordError(fmt.Errorf("hyperagent: io: %w", err))
