@@ -4,6 +4,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/conformance/transcript"
 )
 
 // ClientSpecs registers the cc-proxy client (shim) conformance suite
@@ -29,6 +30,7 @@ func ClientSpecs(t ClientTarget) bool {
 	// The target is not in the text: a report records it once, and spec
 	// texts stay the same wherever the target is installed.
 	return Describe("cc-proxy client conformance", func() {
+		BeforeEach(transcript.Record) // first: its cleanup, run last, sees every close
 		BeforeEach(func() { requirement.RecordTarget(t.Name) })
 		Describe("emitted frames", s.emittedSpecs)
 		Describe("reading frames", s.readingSpecs)

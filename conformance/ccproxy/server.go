@@ -4,6 +4,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/conformance/transcript"
 )
 
 // ServerSpecs registers the cc-proxy server conformance suite against t:
@@ -21,6 +22,7 @@ func ServerSpecs(t ServerTarget) bool {
 	// The target is not in the text: a report records it once, and spec
 	// texts stay the same wherever the target is installed.
 	return Describe("cc-proxy server conformance", func() {
+		BeforeEach(transcript.Record) // first: its cleanup, run last, sees every close
 		BeforeEach(func() {
 			requirement.RecordTarget(t.Name)
 			s.env = newServerEnv(t)

@@ -162,6 +162,7 @@ func (e *serverEnv) dial(name string) *serverConn {
 	}
 	Expect(err).NotTo(HaveOccurred(), "connecting to the proxy under test (%s)", name)
 	c := &serverConn{peer: framepeer.New(conn), step: e.step, name: name, env: e}
+	c.peer.SetChannel(name) // the wire transcript's name for it
 	e.wires.add(c)
 	DeferCleanup(c.peer.Close)
 	return c

@@ -278,6 +278,7 @@ func (e *serverEnv) probe(wait time.Duration, awaited uint8) (time.Duration, boo
 		return 0, false
 	}
 	p := framepeer.New(conn)
+	p.SetChannel("probe")
 	defer p.Close()
 	op, payload := uint8(api.CmdAttachVM), any(api.AttachVM{ContainerID: uniqueID("probe")})
 	if awaited == api.CmdAttachVM {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/conformance/transcript"
 	"github.com/wirecert/wirecert/fakes/fakespacer"
 	"github.com/wirecert/wirecert/reference/spacer/api"
 )
@@ -29,6 +30,7 @@ func ClientSpecs(t ClientTarget) bool {
 	// The target is not in the text: a report records it once, and spec
 	// texts stay the same wherever the target is installed.
 	return Describe("spacer client conformance", func() {
+		BeforeEach(transcript.Record) // first: its cleanup, run last, sees every close
 		BeforeEach(func() { requirement.RecordTarget(t.Name) })
 		if t.Connect == nil {
 			It("has a client to test", func() {

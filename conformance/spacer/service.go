@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
+	"github.com/wirecert/wirecert/conformance/transcript"
 	"github.com/wirecert/wirecert/fakes/fakespacer"
 	"github.com/wirecert/wirecert/reference/spacer/api"
 )
@@ -22,6 +23,7 @@ func ServiceSpecs(t ServiceTarget) bool {
 	// The target is not in the text: a report records it once, and spec
 	// texts stay the same wherever the target is installed.
 	return Describe("spacer service conformance", func() {
+		BeforeEach(transcript.Record) // first: its cleanup, run last, sees every close
 		BeforeEach(func() { requirement.RecordTarget(t.Name) })
 		var forms []form
 		if len(t.Command) > 0 {

@@ -75,6 +75,7 @@ func (s *serviceSuite) subPeer(sub subservice) *fakespacer.RawClient {
 	conn, err := fileConn(dup, "sub-service conn")
 	Expect(err).NotTo(HaveOccurred(), "Conn as a socket")
 	peer := fakespacer.NewRawClient(conn, s.t.stepTimeout(), 0)
+	peer.SetChannel("sub-service conn")
 	DeferCleanup(func() { _ = peer.Close() })
 	return peer
 }
