@@ -13,7 +13,8 @@ import (
 // verdict, specs passed, failed, blocked, skipped, not applicable and
 // interrupted), under it each failed, blocked, not-applicable or
 // interrupted spec by its Name (its spec ID first, for --spec) with the
-// first line of its message and the reasons of its limited passes, then the
+// first line of its message (a failed one's with the last events of its
+// wire transcript) and the reasons of its limited passes, then the
 // totals, the requirements left unchecked and the result.
 func (s Summary) WriteConsole(w io.Writer) error {
 	bw := bufio.NewWriter(w)
@@ -75,6 +76,9 @@ func (s Summary) WriteConsole(w io.Writer) error {
 			if sp.Location != "" {
 				fmt.Fprintf(bw, "%s  at %s\n", indent, sp.Location)
 			}
+			if sp.Outcome == OutcomeFailed && sp.Transcript != nil {
+				fmt.Fprintf(bw, "%s  %s\n", indent, strings.ReplaceAll(sp.Transcript.Tail(consoleTail), "\n", "\n"+indent+"  "))
+			}
 		}
 		if notRun > 0 {
 			fmt.Fprintf(bw, "%s%d not run: the run was interrupted first\n", indent, notRun)
@@ -105,6 +109,10 @@ func (s Summary) WriteConsole(w io.Writer) error {
 	fmt.Fprintf(bw, "RESULT: %s (exit %d)%s\n", s.Result, s.ExitCode, resultNote(s))
 	return bw.Flush()
 }
+
+// consoleTail is how many transcript events the console shows under a
+// failed spec.
+const consoleTail = 8
 
 // resultNote says what a result other than PASS and FAIL means.
 func resultNote(s Summary) string {

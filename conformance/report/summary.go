@@ -170,6 +170,9 @@ type SpecResult struct {
 	// Leftovers say which processes the target left running after the
 	// process the suite started ended (killed by the suite; no failure).
 	Leftovers []string `json:"leftovers,omitempty"`
+	// Transcript is what the suite's fakes sent and received during the
+	// spec, bounded; nil when nothing moved on the wire.
+	Transcript *Transcript `json:"transcript,omitempty"`
 	// output is what a failed spec wrote to GinkgoWriter, stdout and
 	// stderr, for the JUnit report; not in the JSON report.
 	output string
@@ -689,6 +692,7 @@ func (c classifyContext) specResult(sr types.SpecReport) SpecResult {
 		DurationSeconds: sr.RunTime.Seconds(),
 		Limits:          entries(sr, requirement.LimitedEntry),
 		Leftovers:       entries(sr, requirement.LeftoverEntry),
+		Transcript:      entryTranscript(sr),
 	}
 	res.Outcome, res.Message = c.outcome(sr)
 	switch res.Outcome {
