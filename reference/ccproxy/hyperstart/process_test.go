@@ -36,6 +36,10 @@ var _ = Describe("process payloads", func() {
 			`{"container":"c","process":{"args":["x"]}}`,
 			uint64(1<<63+1), uint64(1<<63+2),
 			`{"container":"c","process":{"args":["x"],"stdio":9223372036854775809,"stderr":9223372036854775810}}`),
+		Entry("other spellings of stdio and stderr are dropped: encoding/json would take them", "execcmd",
+			`{"container":"c","process":{"args":["x"],"ſtdio":0,"STDERR":0,"Stdio":0}}`,
+			uint64(3), uint64(4),
+			`{"container":"c","process":{"args":["x"],"stdio":3,"stderr":4}}`),
 	)
 
 	DescribeTable("reject payloads without a process",
@@ -53,6 +57,30 @@ var _ = Describe("process payloads", func() {
 		Entry("process not an object", "execcmd", `{"container":"c","process":"sh"}`, ErrPayload, "process is"),
 		Entry("a command without process", "killcontainer", `{"container":"c","signal":9}`, ErrNotProcessCommand, `"killcontainer": allowed execcmd or newcontainer`),
 	)
+
+	DescribeTable("refuse to relocate keys that differ only in case, which a decoder takes one for the other",
+		func(payload, text string) {
+			_, err := RelocateProcess("execcmd", []byte(payload), 3, 4)
+			Expect(err).To(MatchError(ErrPayload))
+			Expect(err.Error()).To(ContainSubstring(text))
+		},
+		Entry("in the process", `{"container":"c","process":{"terminal":true,"TERMINAL":false,"args":["x"]}}`,
+			`execcmd process: keys "TERMINAL" and "terminal" differ only in case`),
+		Entry("at the top, with Unicode folding", `{"container":"c","process":{"args":["x"]},"proceſs":{"args":["y"]}}`,
+			`execcmd payload: keys "process" and "proceſs" differ only in case`),
+	)
+
+	It("keeps no other spelling of a known field among the unknown ones", func() {
+		var p Process
+		Expect(json.Unmarshal([]byte(`{"args":["a"],"ſtdio":0,"Workdir":"/","rlimits":[]}`), &p)).To(Succeed())
+		Expect(p.Unknown).To(HaveLen(1))
+		Expect(p.Unknown).To(HaveKey("rlimits"))
+		p.Stdio = 9
+		p.Unknown["STDIO"] = json.RawMessage("0")
+		var back Process
+		Expect(json.Unmarshal(Successful(json.Marshal(p)), &back)).To(Succeed())
+		Expect(back.Stdio).To(Equal(uint64(9)))
+	})
 
 	It("extracts the process of an execcmd", func() {
 		p := Successful(ProcessOf("execcmd", []byte(
