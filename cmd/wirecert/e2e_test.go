@@ -250,12 +250,13 @@ var _ = Describe("wirecert, built and run", Ordered, ContinueOnFailure, func() {
 		Expect(s.Specs[0].Message).NotTo(BeEmpty())
 	})
 
-	It("leaves a dead target to the specs with --no-preflight: each fails, exit 1", func() {
+	It("leaves a dead target to the specs with --no-preflight: each is blocked by the target, exit 3", func() {
 		dir := GinkgoT().TempDir()
 		session := wirecertRun(dir, "run", "--suite", "ccproxy-server", "--socket", filepath.Join(dir, "absent.sock"),
 			"--require", "CCP-S-01", "--step-timeout", "1s", "--no-preflight", "--json", "")
-		Expect(session).To(gexec.Exit(exitFail))
-		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+failed`))
+		Expect(session).To(gexec.Exit(exitIncomplete))
+		Expect(session.Out).To(gbytes.Say(`CCP-S-01\s+must\s+blocked \(by target\)`))
+		Expect(session.Out).To(gbytes.Say(`stopped accepting connections \(runtime\): dial unix .*absent.sock: connect: no such file or directory`))
 	})
 
 	It("lists a selection with --dry-run: DRY RUN, exit 0, nothing passed, nothing started, no preflight", func() {
