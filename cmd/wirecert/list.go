@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -21,9 +22,11 @@ import (
 var listedCommand = []string{"target", ccproxy.SocketPlaceholder, ccproxy.TokenPlaceholder}
 
 // listCommand is `wirecert list`: every requirement of the selected suites
-// with the levels its specs check and how many specs do. The levels live
-// in the specs' labels, so the specs are registered and dry-run (nothing
-// starts, nothing connects) to read them.
+// with the levels its specs check and how many specs do, and under it the
+// ID, level and short text of each of its specs (the IDs `run --spec`
+// takes). The levels live in the specs' labels and the IDs in their texts,
+// so the specs are registered and dry-run (nothing starts, nothing
+// connects) to read them.
 func listCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wirecert list", flag.ContinueOnError)
 	suiteList := fs.String("suite", "", "comma-separated suites to list (default all): "+suiteNames())
@@ -65,6 +68,9 @@ func listCommand(args []string, stdout, stderr io.Writer) error {
 		for _, req := range requirement.All(s.prefix) {
 			sp := byID[req.ID]
 			fmt.Fprintf(w, "  %-9s  %-11s  %5d  %s\n", req.ID, sp.levelsOr("-"), sp.count, req.Text)
+			for _, one := range sp.specs {
+				fmt.Fprintf(w, "    %-*s  %-6s  %s\n", sp.idWidth(), one.ID, one.Level, one.Short())
+			}
 		}
 		fmt.Fprintln(w)
 	}
@@ -89,6 +95,17 @@ func listedRegistration(s suite) (reg registration, command bool) {
 type specs struct {
 	levels []requirement.Level // sorted
 	count  int
+	// specs are those with an ID, in naturalLess order of the IDs.
+	specs []requirement.SpecText
+}
+
+// idWidth is the width of the longest spec ID, to align the listing.
+func (sp specs) idWidth() int {
+	w := 0
+	for _, one := range sp.specs {
+		w = max(w, len(one.ID))
+	}
+	return w
 }
 
 // levelsOr joins the levels, or gives none when no spec checks them.
@@ -103,8 +120,8 @@ func (sp specs) levelsOr(none string) string {
 	return strings.Join(ls, ",")
 }
 
-// specsByID counts a dry run's specs and collects their levels, by
-// requirement ID.
+// specsByID counts a dry run's specs and collects their levels and spec
+// IDs, by requirement ID.
 func specsByID(dry types.Report) map[string]specs {
 	byID := map[string]specs{}
 	for _, sr := range dry.SpecReports {
@@ -114,13 +131,54 @@ func specsByID(dry types.Report) map[string]specs {
 		id, level := requirement.FromLabels(sr.Labels())
 		sp := byID[id]
 		sp.count++
+		if t, ok := requirement.ParseText(sr.LeafNodeText); ok {
+			sp.specs = append(sp.specs, t)
+		}
 		if level != "" && !slices.Contains(sp.levels, level) {
 			sp.levels = append(sp.levels, level)
 			slices.Sort(sp.levels)
 		}
 		byID[id] = sp
 	}
+	// The dry run's order follows its random seed: the listing must not.
+	for id, sp := range byID {
+		slices.SortFunc(sp.specs, func(a, b requirement.SpecText) int { return naturalCompare(a.ID, b.ID) })
+		byID[id] = sp
+	}
 	return byID
+}
+
+// naturalCompare orders strings with their runs of digits compared as
+// numbers, so header-split-after-2 comes before header-split-after-10.
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitRun(a), digitRun(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if c := cmp.Compare(len(na), len(nb)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// digitRun is the length of the digits s starts with.
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 // markdownRegenerate is the command that writes docs/requirements.md.
@@ -128,7 +186,7 @@ const markdownRegenerate = "go run ./cmd/wirecert list --markdown > docs/require
 
 // writeMarkdown prints the requirement reference: per suite a heading,
 // per requirement a heading of its ID (an anchor other documents link to),
-// its levels and spec count, its text and its rationale. commands says
+// its levels and spec count, its text, its rationale and its specs by ID. commands says
 // which suites were counted against a command target.
 func writeMarkdown(stdout io.Writer, ss []suite, commands []bool, byID map[string]specs) error {
 	w := bufio.NewWriter(stdout)
@@ -156,6 +214,13 @@ check it, what it requires and why. The protocols themselves are described in
 			fmt.Fprintf(w, "Levels: %s. Specs: %d.\n\n", sp.levelsOr("none (no spec checks it)"), sp.count)
 			fmt.Fprintf(w, "%s.\n\n", markdownText(req.Text))
 			fmt.Fprintf(w, "*Rationale:* %s\n\n", markdownText(req.Rationale))
+			if len(sp.specs) > 0 {
+				fmt.Fprint(w, "Specs (`wirecert run --spec ID`):\n\n")
+				for _, one := range sp.specs {
+					fmt.Fprintf(w, "- `%s` (%s): %s\n", one.ID, one.Level, markdownText(one.Short()))
+				}
+				fmt.Fprintln(w)
+			}
 		}
 	}
 	return w.Flush()

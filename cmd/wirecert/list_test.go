@@ -10,6 +10,8 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gexec"
 	. "github.com/thediveo/success"
+
+	"github.com/wirecert/wirecert/conformance/requirement"
 )
 
 // listedCounts parses the spec counts of a `wirecert list` text listing,
@@ -80,5 +82,42 @@ var _ = Describe("wirecert list", Ordered, ContinueOnFailure, func() {
 		Entry("ccproxy-client", "ccproxy-client", "run", "--command", "target {socket} {token}"),
 		Entry("spacer-service: the specs of one form", "spacer-service", "run", "--command", "target"),
 		Entry("spacer-client: no command form, its reference", "spacer-client", "reference"),
+	)
+
+	// Every spec has an ID: well-formed, of the requirement it is labelled
+	// with, unique in its suite; and the listing lists exactly those a
+	// command target runs.
+	DescribeTable("gives every spec a well-formed ID, unique in its suite, and lists them",
+		func(suite string, dryRun ...string) {
+			dir := GinkgoT().TempDir()
+			jsonFile := filepath.Join(dir, "dry.json")
+			dry := wirecertRun(dir, append(dryRun, "--suite", suite, "--dry-run", "--json", jsonFile, "--junit", "")...)
+			Expect(dry).To(gexec.Exit(exitPass))
+			var ids []string
+			for _, sp := range readSummary(jsonFile).Specs {
+				Expect(sp.ID).NotTo(BeEmpty(), "a spec without an ID: %s", sp.Text)
+				req, _, err := requirement.ParseSpecID(sp.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(req).To(Equal(sp.Requirement), "the ID's requirement is the one the spec is labelled with")
+				Expect(ids).NotTo(ContainElement(sp.ID), "a duplicate ID in %s", suite)
+				ids = append(ids, sp.ID)
+			}
+			Expect(ids).NotTo(BeEmpty())
+			if dryRun[0] == "reference" {
+				return // the listing counts a command target's specs, not the reference's
+			}
+			list := wirecertRun(dir, "list", "--suite", suite)
+			Expect(list).To(gexec.Exit(exitPass))
+			var listed []string
+			for _, m := range regexp.MustCompile(`(?m)^    (\S+/\S+)  +(must|should)  +\S`).FindAllSubmatch(list.Out.Contents(), -1) {
+				listed = append(listed, string(m[1]))
+			}
+			Expect(listed).To(ConsistOf(ids))
+		},
+		Entry("ccproxy-server", "ccproxy-server", "run", "--command", "target {socket}"),
+		Entry("ccproxy-client", "ccproxy-client", "run", "--command", "target {socket} {token}"),
+		Entry("spacer-service", "spacer-service", "run", "--command", "target"),
+		Entry("spacer-service and spacer-client, both forms of the reference service", "spacer-service,spacer-client", "reference"),
+		Entry("the reference of every suite", "", "reference"),
 	)
 })

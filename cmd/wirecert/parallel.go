@@ -79,6 +79,9 @@ func runParallel(regs []registration, sel selection, f runFlags, stdout io.Write
 		return exitFail, err
 	}
 	run := newParallelRun(dry, f.failFast)
+	if unknown := unknownSpecs(dry, sel.specs); len(unknown) > 0 {
+		return exitUsage, unknownSpecError(unknown, f)
+	}
 	if len(run.selected) == 0 {
 		return exitUsage, emptySelection(f)
 	}

@@ -35,6 +35,7 @@ type runFlags struct {
 	labelFilter string
 	focus       string
 	skip        string
+	specs       specIDs // --spec, repeatable
 	strict      bool
 	specTimeout time.Duration
 	stepTimeout time.Duration
@@ -84,6 +85,8 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 	fs.StringVar(&f.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'must && !CCP-S-39'")
 	fs.StringVar(&f.focus, "focus", "", "regular expression: run only specs whose text matches")
 	fs.StringVar(&f.skip, "skip", "", "regular expression: skip specs whose text matches")
+	fs.Var(&f.specs, "spec", "run the spec `ID`, e.g. CCP-S-05/header-length-0, as wirecert list lists them; repeat it\n"+
+		"or separate IDs with commas. It adds to --focus; --require, --label-filter and --skip narrow it")
 	fs.BoolVar(&f.strict, "strict", false, "should-level failures fail the run too")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "list the selected specs in the report without running them (result DRY RUN,\n"+
 		"exit 0, nothing counted as passed)")
@@ -136,7 +139,9 @@ type selection struct {
 	suites      []suite
 	labelFilter string
 	focus, skip []string
-	timeouts    timeouts
+	// specs are the --spec IDs, whose focus expressions are in focus.
+	specs    []string
+	timeouts timeouts
 }
 
 // validate checks the flags shared by run and reference.
@@ -192,6 +197,16 @@ func (f *runFlags) validate() (selection, error) {
 			return sel, usageErrorf("%s %q: %v: allowed a Go regular expression", re.name, re.v, err)
 		}
 		*re.dst = []string{re.v}
+	}
+	if len(f.specs) > 0 {
+		focus, err := report.SpecFocus(f.specs)
+		if err != nil {
+			return sel, usageErrorf("--spec: %v", err)
+		}
+		if err := checkSpecSuites(f.specs, ss); err != nil {
+			return sel, err
+		}
+		sel.focus, sel.specs = append(sel.focus, focus...), f.specs
 	}
 	return sel, nil
 }
@@ -279,7 +294,7 @@ func execute(regs []registration, sel selection, f runFlags, stdout io.Writer) (
 		for _, r := range regs {
 			r.register()
 		}
-		return printSelectedCount(suiteDescription(reportOptions(regs, f, stdout)), suiteConfig(sel, f), os.Stdout)
+		return printSelectedCount(suiteDescription(reportOptions(regs, f, stdout)), suiteConfig(sel, f), sel.specs, os.Stdout)
 	}
 	if f.procs > 1 && !f.dryRun {
 		return runParallel(regs, sel, f, stdout)

@@ -12,19 +12,23 @@ import (
 )
 
 // countEnv, set to "1", makes a `wirecert run` or `reference` print how many
-// specs its selection selects, from a silent dry run, and exit: what a run
-// in one process asks of a child before it runs (Ginkgo runs one suite per
-// process, so it cannot dry-run first itself).
+// specs its selection selects, from a silent dry run, then each --spec ID
+// no spec has, one a line, and exit: what a run in one process asks of a
+// child before it runs (Ginkgo runs one suite per process, so it cannot
+// dry-run first itself).
 const countEnv = "WIRECERT_COUNT_SELECTED"
 
 func counting() bool { return os.Getenv(countEnv) == "1" }
 
-// checkSelection makes a selection by --label-filter, --focus or --skip
-// that matches no spec a usage error, before the preflight and the run. A
-// run with -p finds out from its own dry run (runParallel).
+// checkSelection makes a selection by --label-filter, --focus, --skip or
+// --spec that matches no spec a usage error, and so is a --spec ID no spec
+// has, before the preflight and the run. A run with -p finds out from its
+// own dry run (runParallel); a --dry-run shows an empty selection itself,
+// but not which --spec ID is unknown.
 func checkSelection(f runFlags) error {
-	if _, worker := workerFromEnv(); worker || counting() || f.dryRun || f.procs > 1 ||
-		(f.labelFilter == "" && f.focus == "" && f.skip == "") {
+	if _, worker := workerFromEnv(); worker || counting() || (f.procs > 1 && !f.dryRun) ||
+		(f.labelFilter == "" && f.focus == "" && f.skip == "" && len(f.specs) == 0) ||
+		(f.dryRun && len(f.specs) == 0) {
 		return nil
 	}
 	self, err := os.Executable()
@@ -38,11 +42,15 @@ func checkSelection(f runFlags) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("counting the selected specs: %w: %s", err, strings.TrimSpace(errOut.String()))
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(out.String()))
+	count, unknown, _ := strings.Cut(strings.TrimSpace(out.String()), "\n")
+	n, err := strconv.Atoi(count)
 	if err != nil {
 		return fmt.Errorf("counting the selected specs: the dry run printed %q, allowed a number", out.String())
 	}
-	if n == 0 {
+	if unknown != "" {
+		return unknownSpecError(strings.Split(unknown, "\n"), f)
+	}
+	if n == 0 && !f.dryRun {
 		return emptySelection(f)
 	}
 	return nil
@@ -53,6 +61,7 @@ func emptySelection(f runFlags) error {
 	var given []string
 	for _, opt := range []struct{ name, v string }{
 		{"--require", f.require}, {"--label-filter", f.labelFilter}, {"--focus", f.focus}, {"--skip", f.skip},
+		{"--spec", f.specs.String()},
 	} {
 		if opt.v != "" {
 			given = append(given, fmt.Sprintf("%s %q", opt.name, opt.v))
@@ -66,12 +75,16 @@ func emptySelection(f runFlags) error {
 		strings.Join(given, " "), suites)
 }
 
-// printSelectedCount is the counting child's whole run.
-func printSelectedCount(description string, sc types.SuiteConfig, stdout *os.File) (int, error) {
+// printSelectedCount is the counting child's whole run: the count, then
+// the specs IDs no spec has.
+func printSelectedCount(description string, sc types.SuiteConfig, specs []string, stdout *os.File) (int, error) {
 	dry, err := dryRunReport(description, sc)
 	if err != nil {
 		return exitFail, err
 	}
 	fmt.Fprintln(stdout, len(newParallelRun(dry, false).selected))
+	for _, id := range unknownSpecs(dry, specs) {
+		fmt.Fprintln(stdout, id)
+	}
 	return exitPass, nil
 }
