@@ -11,6 +11,12 @@
 // on a process's stdio sequence, and stdin is split to the agent's frame
 // limit.
 //
+// Under load it stays bounded and alive: a frame's payload buffer grows
+// only with the bytes received and is not kept past a frame above 64 KiB,
+// connections beyond Config.MaxConnections are closed as soon as they are
+// accepted, and accept errors that pass by themselves (the fd limit
+// reached) are retried after a backoff rather than ending the Server.
+//
 // VMs and tokens belong to the Server, not to the connection that made them:
 // a runtime may register a VM on one connection and attach on another, and
 // closing a runtime connection leaves its VMs alone (CCP-S-37).

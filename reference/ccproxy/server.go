@@ -222,10 +222,10 @@ func (s *Server) ServeConn(conn net.Conn) {
 		first := !s.full
 		s.full = true
 		s.mu.Unlock()
-		conn.Close()
 		if first {
 			s.cfg.Logger.Warn("connection limit reached; closing new connections until one ends", "max", s.cfg.MaxConnections)
 		}
+		conn.Close()
 		return
 	}
 	s.full = false

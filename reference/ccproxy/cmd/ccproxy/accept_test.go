@@ -66,7 +66,7 @@ var _ = Describe("ccproxy binary accepting", func() {
 		err := served(p.dial())
 		Expect(err).To(HaveOccurred())
 		Expect(err).NotTo(MatchError(os.ErrDeadlineExceeded))
-		Expect(p.session.Err).To(gbytes.Say("connection limit reached"))
+		Eventually(p.session.Err).Should(gbytes.Say("connection limit reached"))
 		Expect(served(first)).To(Succeed())
 	})
 })

@@ -5,6 +5,8 @@
 // Warnings and errors go to stderr (with -v, protocol events too). If the
 // Server stops accepting on an error that does not pass by itself, ccproxy
 // logs it and exits 1; temporary ones (the fd limit reached) are retried.
+// While its heap holds more than 64 MiB it returns free memory to the OS
+// every 10 s, so the RSS of a burst of large frames does not outlive them.
 package main
 
 import (
@@ -51,6 +53,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go freeMemory(stop)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	stopped := make(chan error, 1)

@@ -49,4 +49,32 @@ var _ = Describe("ccproxy binary memory", func() {
 		Expect(peak - baseline).To(BeNumerically("<", stalledRSSBound))
 		Expect(p.session.ExitCode()).To(Equal(-1), "still running")
 	})
+
+	It("gives the memory of 128 connections stalled one byte short of a 1 MiB frame back to the OS once they close", func() {
+		p := startProxy()
+		Expect(served(p.dial())).To(Succeed())
+		baseline := p.status("VmRSS")
+
+		wire := make([]byte, 12+api.DefaultMaxPayload-1)
+		copy(wire, []byte{0, 2, 3, 0, 0, 0, byte(api.TypeStream), api.StreamStdin})
+		binary.BigEndian.PutUint32(wire[8:], api.DefaultMaxPayload)
+		conns := make([]net.Conn, 0, 128)
+		for range 128 {
+			c := p.dial()
+			conns = append(conns, c)
+			Expect(c.SetWriteDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+			Expect(c.Write(wire)).To(Equal(len(wire)))
+		}
+		Expect(served(p.dial())).To(Succeed())
+		held := p.status("VmRSS")
+		Expect(held-baseline).To(BeNumerically(">", 100<<10), "the frames' bytes are held")
+
+		for _, c := range conns {
+			Expect(c.Close()).To(Succeed())
+		}
+		// Within a period of the binary's freeMemory (10 s).
+		Eventually(func() int { return p.status("VmRSS") }).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).
+			Should(BeNumerically("<", baseline+32<<10))
+		GinkgoWriter.Printf("RSS: baseline %d KiB, 128 stalled %d KiB, after closing %d KiB\n", baseline, held, p.status("VmRSS"))
+	})
 })
