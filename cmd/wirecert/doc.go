@@ -6,10 +6,13 @@
 //	wirecert run --suite ccproxy-client --command 'ccshim --proxy {socket} --token {token}'
 //	wirecert reference              # every suite against the reference implementations
 //	wirecert reference -p 4         # the same in 4 worker processes, one merged report
-//	wirecert list [--suite S]       # requirement IDs, levels and texts
+//	wirecert list [--suite S]       # requirement IDs, levels and texts, and spec IDs
+//	wirecert run ... --spec CCP-S-05/header-length-0   # one spec, by its ID
 //
-// Specs run in-process under Ginkgo, selected by --require IDs,
-// --label-filter and --focus; with -p N in N worker processes of this
+// Every spec has an ID, its requirement and a slug, that does not depend on
+// the target: reports name specs by it, and the target once. Specs run
+// in-process under Ginkgo, selected by --require IDs, --label-filter,
+// --focus and --spec IDs; with -p N in N worker processes of this
 // binary, which claim the specs one by one from the parent, whose merged
 // report is the one a run in one process writes. --fail-fast stops at the
 // first failed spec. Before the first spec, `wirecert run` checks the target
