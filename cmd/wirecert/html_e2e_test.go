@@ -159,7 +159,7 @@ func domSpecs(dom string) map[string]domSpec {
 // The HTML report of a failing CLI run, in a real browser: headless
 // Chromium loads the page, runs its script (the page's CSP admits it by its
 // hash, so a script that ran proves the policy matches), and its DOM holds
-// each failed spec, marked failed, with its failure.
+// each failed spec, marked failed, with its failure and transcript.
 var _ = Describe("the HTML report of a failing run, in headless Chromium", Ordered, func() {
 	var browser, page string
 	var summary report.Summary
@@ -190,7 +190,7 @@ var _ = Describe("the HTML report of a failing run, in headless Chromium", Order
 		Expect(summary.Totals.Failed).To(BeNumerically(">", 0), "the fault fails its requirement")
 	})
 
-	It("shows each failed spec marked failed, open, with its failure, under the filter the address asks for", func() {
+	It("shows each failed spec marked failed, open, with its failure and transcript, under the filter the address asks for", func() {
 		dom := string(runChromium(browser, "file://"+page+"?filter=failed", "--dump-dom"))
 		Expect(dom).To(ContainSubstring(`<body data-filter="failed">`), "the script ran and took the filter from the address")
 		Expect(dom).To(ContainSubstring(`<nav id="filters">`), "the script showed the filters")
@@ -213,6 +213,7 @@ var _ = Describe("the HTML report of a failing run, in headless Chromium", Order
 			Expect(el.Text).To(ContainSubstring("<h4>failure</h4>\n<pre class=\"message\">"+firstLine(sp.Message)), sp.ID)
 			Expect(el.Text).To(ContainSubstring(`<dt>at</dt><dd class="mono">`+sp.Location+`</dd>`), sp.ID)
 			Expect(el.Text).To(ContainSubstring(`: `+requirementText(summary, sp.Requirement)+`</dd>`), sp.ID)
+			expectTranscript(el, sp)
 		}
 		Expect(failed).To(BeNumerically(">", 0))
 		Expect(dom).To(ContainSubstring(fmt.Sprintf(`<span id="filter-status">showing %d of %d specs</span>`, failed, len(summary.Specs))))
@@ -280,4 +281,27 @@ func requirementText(s report.Summary, id string) string {
 		return q.Text
 	}
 	return ""
+}
+
+// expectTranscript checks that a failed spec's element shows its
+// transcript: each event's first bytes in hex beside its decoded form, and
+// the point where the spec failed.
+func expectTranscript(el domSpec, sp report.SpecResult) {
+	GinkgoHelper()
+	Expect(sp.Transcript).NotTo(BeNil(), "%s failed on the wire: the suite recorded its transcript", sp.ID)
+	Expect(el.Text).To(ContainSubstring(fmt.Sprintf("<h4>transcript: %d events</h4>", len(sp.Transcript.Events))), sp.ID)
+	var shown int
+	for _, e := range sp.Transcript.Events {
+		if e.Closed || len(e.Bytes) == 0 {
+			continue
+		}
+		row := fmt.Sprintf("0000  % x", e.Bytes[:min(len(e.Bytes), 8)])
+		Expect(el.Text).To(ContainSubstring(`<pre class="hex">`+row), "%s: the hex of a %s event on %s", sp.ID, e.Direction, e.Channel)
+		Expect(el.Text).To(ContainSubstring(`<pre class="decoded">`+e.Decoded+`</pre>`), sp.ID)
+		shown++
+	}
+	Expect(shown).To(BeNumerically(">", 0), "%s: events with bytes", sp.ID)
+	if sp.Transcript.FailedAtSeconds > 0 {
+		Expect(el.Text).To(ContainSubstring(fmt.Sprintf("the spec failed here, at +%.3f s", sp.Transcript.FailedAtSeconds)), sp.ID)
+	}
 }

@@ -3,6 +3,7 @@ package report_test
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -33,6 +34,15 @@ func htmlSummary() report.Summary {
 	}
 	failed := sp("CCP-S-05/header-length-0", "failed", report.OutcomeFailed)
 	failed.Message, failed.Location = "the proxy died\n"+hostile, "server_header.go:50"
+	failed.Transcript = &report.Transcript{
+		DroppedEvents: 3, DroppedBytes: 40, FailedAtSeconds: 0.5,
+		Events: []report.TranscriptEvent{
+			{OffsetSeconds: 0.012, Channel: "runtime", Direction: "sent", Bytes: []byte("\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02{}"), Size: 14,
+				Decoded: "command RegisterVM {}"},
+			{OffsetSeconds: 0.25, Channel: "agent ctl", Direction: "received", Bytes: []byte(hostile), Size: 5000, Decoded: hostile, Fds: []int{7, 9}},
+			{OffsetSeconds: 0.75, Channel: "runtime", Direction: "received", Closed: true, Decoded: "closed by the proxy"},
+		},
+	}
 	failedShould := sp("CCP-S-05/quick", "failed", report.OutcomeFailed)
 	failedShould.Level, failedShould.Message = requirement.Should, "too slow"
 	waived := sp("CCP-S-16/ready-bound", "failed", report.OutcomeFailed)
@@ -48,6 +58,7 @@ func htmlSummary() report.Summary {
 	cut := sp("CCP-S-20/hyper", "interrupted", report.OutcomeInterrupted)
 	cut.Message = "Interrupted by User"
 	passedWith := sp("CCP-S-01/zero", "passed", report.OutcomePassed)
+	passedWith.Transcript = &report.Transcript{Events: []report.TranscriptEvent{{Channel: "runtime", Direction: "sent", Bytes: []byte{1}, Size: 1}}}
 	unlabelled := report.SpecResult{Requirement: report.Unlabelled, Level: requirement.Must, Text: "a spec citing nothing " + hostile,
 		Outcome: report.OutcomePassed, State: "passed", Note: hostile, Leftovers: []string{"pid 42: " + hostile}}
 	must := []requirement.Level{requirement.Must}
@@ -236,6 +247,33 @@ var _ = Describe("the HTML report", func() {
 			`<dt>left running</dt><dd><ul><li class="mono">pid 42: ` + hostile}),
 	)
 
+	It("shows a failed spec's transcript: each event's hex dump beside its decoded form, with its time, channel, direction and fds, and where the spec failed", func() {
+		body := html.UnescapeString(htmlSpecs(page)["CCP-S-05/header-length-0"].Body)
+		Expect(body).To(ContainSubstring("<h4>transcript: 3 events</h4>"))
+		Expect(body).To(ContainSubstring(`<p class="note">the recorder dropped 3 events before the first one shown</p>`))
+		Expect(body).To(ContainSubstring(`<p class="note">the transcript lacks 40 bytes of the wire`))
+		events := regexp.MustCompile(`(?s)<li class="event ([^"]*)">(.*?)</li>`).FindAllStringSubmatch(body, -1)
+		Expect(events).To(HaveLen(4), "three events and the failure's mark")
+		Expect(events[0][1]).To(Equal("sent"))
+		Expect(events[0][2]).To(ContainSubstring(`<span class="t">+0.012 s</span><span class="ch">runtime</span><span class="dir">→ sent</span><span class="size">14 bytes</span></div>`))
+		Expect(events[0][2]).To(ContainSubstring(`<pre class="hex">0000  00 02 00 00 00 00 00 00  00 00 00 02 7b 7d        |............{}|</pre><pre class="decoded">command RegisterVM {}</pre>`))
+		Expect(events[1][1]).To(Equal("received"))
+		Expect(events[1][2]).To(ContainSubstring(fmt.Sprintf(`<span class="dir">← received</span><span class="size">5000 bytes, the first %d kept</span><span class="fds">fds 7, 9</span>`, len(hostile))))
+		Expect(events[1][2]).To(ContainSubstring(`<pre class="decoded">` + hostile + `</pre>`))
+		Expect(events[2][1]).To(Equal("failed-here"))
+		Expect(events[2][2]).To(Equal("the spec failed here, at +0.500 s; what follows is its cleanup"))
+		Expect(events[3][1]).To(Equal("received closed"))
+		Expect(events[3][2]).To(ContainSubstring(`<span class="size">closed</span></div>`))
+		Expect(events[3][2]).To(ContainSubstring(`<pre class="decoded">closed by the proxy</pre>`))
+	})
+
+	It("counts, and does not show, the transcript of a spec that passed", func() {
+		body := html.UnescapeString(htmlSpecs(page)["CCP-S-01/zero"].Body)
+		Expect(body).To(ContainSubstring("<h4>transcript: 1 event</h4>"))
+		Expect(body).To(ContainSubstring("not shown for a spec that passed or did not run; the JSON report holds it"))
+		Expect(body).NotTo(ContainSubstring(`<pre class="hex">`))
+	})
+
 	It("counts the specs each filter shows, and hides the filters from a reader without script", func() {
 		Expect(htmlRows(page)).To(HaveLen(9), "a row per requirement")
 		Expect(htmlSpecs(page)).To(HaveLen(10), "an element per spec")
@@ -285,3 +323,26 @@ var _ = DescribeTable("the hex dump of a transcript event",
 	Entry("beyond the limit, counted", []byte("0123456789abcdefXYZ"), 16,
 		"0000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|\n… 3 more bytes not shown"),
 )
+
+var _ = Describe("the hex dumps of a page", func() {
+	event := func(n int) report.TranscriptEvent {
+		return report.TranscriptEvent{Channel: "runtime", Direction: "sent", Bytes: make([]byte, n), Size: n}
+	}
+
+	It("dump at most the page's budget, saying which events' hex is left out", func() {
+		t := report.Transcript{Events: []report.TranscriptEvent{event(32), event(32), event(16)}}
+		dumps, notes, left := report.TranscriptDumps(t, 48)
+		Expect(dumps).To(HaveLen(3))
+		Expect(strings.Count(dumps[0], "\n")).To(Equal(1), "two rows")
+		Expect(dumps[1]).To(HaveSuffix("… 16 more bytes not shown"), "what is left of the budget")
+		Expect(dumps[2]).To(BeEmpty())
+		Expect(notes).To(ConsistOf(ContainSubstring("the hex of 1 event is left out")))
+		Expect(left).To(BeNumerically("<=", 0))
+	})
+
+	It("dump at most 4 KiB of one event", func() {
+		dumps, _, left := report.TranscriptDumps(report.Transcript{Events: []report.TranscriptEvent{event(5000)}}, 1<<20)
+		Expect(dumps[0]).To(HaveSuffix("… 904 more bytes not shown"))
+		Expect(left).To(Equal(1<<20 - 4096))
+	})
+})

@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Bounds on the hex dumps of a page: the recorder bounds a transcript, but
@@ -40,11 +42,88 @@ type htmlEvent struct {
 	Hex, Decoded                      string
 }
 
-// htmlTranscriptOf is sp's transcript for the page: nil until SpecResult
-// carries one.
+// htmlTranscriptOf is sp's transcript for the page, nil when it has none.
+// hexLeft is what the page may still dump; it is spent here.
 func htmlTranscriptOf(sp SpecResult, hexLeft *int) *htmlTranscript {
-	_, _ = sp, hexLeft
-	return nil
+	if sp.Transcript == nil {
+		return nil
+	}
+	show := !sp.Outcome.Passed() && sp.Outcome != OutcomeSkipped && sp.Outcome != OutcomeNotApplicable
+	return newHTMLTranscript(*sp.Transcript, show, hexLeft)
+}
+
+// newHTMLTranscript renders t, its events only when show.
+func newHTMLTranscript(t Transcript, show bool, hexLeft *int) *htmlTranscript {
+	if len(t.Events) == 0 && t.DroppedEvents == 0 && t.DroppedBytes == 0 {
+		return nil
+	}
+	ht := &htmlTranscript{Count: count(len(t.Events), "event"), Shown: show}
+	if t.DroppedEvents > 0 {
+		ht.Notes = append(ht.Notes, fmt.Sprintf("the recorder dropped %s before the first one shown", count(t.DroppedEvents, "event")))
+	}
+	if t.DroppedBytes > 0 {
+		ht.Notes = append(ht.Notes, fmt.Sprintf("the transcript lacks %s of the wire (dropped events, or the cut-off ends of long chunks)", count(int(t.DroppedBytes), "byte")))
+	}
+	if !show {
+		ht.Notes = append(ht.Notes, "not shown for a spec that passed or did not run; the JSON report holds it")
+		return ht
+	}
+	marked, unshown := t.FailedAtSeconds <= 0, 0
+	for _, e := range t.Events {
+		if !marked && e.OffsetSeconds > t.FailedAtSeconds {
+			ht.Events = append(ht.Events, htmlEvent{FailedHere: true, Offset: fmt.Sprintf("+%.3f s", t.FailedAtSeconds)})
+			marked = true
+		}
+		he := htmlEvent{
+			Offset:    fmt.Sprintf("+%.3f s", e.OffsetSeconds),
+			Channel:   e.Channel,
+			Direction: e.Direction,
+			Arrow:     "·",
+			Closed:    e.Closed,
+			Decoded:   clip(e.Decoded, htmlMaxDecodedBytes),
+			Fds:       joinInts(e.Fds),
+		}
+		switch e.Direction {
+		case "sent":
+			he.Arrow = "→"
+		case "received":
+			he.Arrow = "←"
+		}
+		size := max(e.Size, len(e.Bytes))
+		switch {
+		case e.Closed:
+			he.Size = "closed"
+		case size > len(e.Bytes):
+			he.Size = fmt.Sprintf("%s, the first %d kept", count(size, "byte"), len(e.Bytes))
+		default:
+			he.Size = count(size, "byte")
+		}
+		if len(e.Bytes) > 0 {
+			if *hexLeft <= 0 {
+				unshown++
+			} else {
+				he.Hex = hexDump(e.Bytes, min(htmlMaxDumpBytes, *hexLeft))
+				*hexLeft -= min(len(e.Bytes), htmlMaxDumpBytes)
+			}
+		}
+		ht.Events = append(ht.Events, he)
+	}
+	if !marked {
+		ht.Events = append(ht.Events, htmlEvent{FailedHere: true, Offset: fmt.Sprintf("+%.3f s", t.FailedAtSeconds)})
+	}
+	if unshown > 0 {
+		ht.Notes = append(ht.Notes, fmt.Sprintf("the hex of %s is left out: the page dumps at most %d bytes in all; the JSON report holds them",
+			count(unshown, "event"), htmlHexBudget))
+	}
+	return ht
+}
+
+func joinInts(ns []int) string {
+	ss := make([]string, len(ns))
+	for i, n := range ns {
+		ss[i] = strconv.Itoa(n)
+	}
+	return strings.Join(ss, ", ")
 }
 
 // hexDump shows b as rows of 16 bytes: the offset, the bytes in hex (a gap
@@ -79,4 +158,17 @@ func hexDump(b []byte, limit int) string {
 		fmt.Fprintf(&sb, "… %d more bytes not shown\n", len(b)-len(shown))
 	}
 	return strings.TrimSuffix(sb.String(), "\n")
+}
+
+// clip cuts s to at most limit bytes, on a rune boundary, saying how much
+// was left out.
+func clip(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s\n… %d more bytes not shown", s[:cut], len(s)-cut)
 }
