@@ -80,6 +80,10 @@ func unshareRooms(spaces uint64) (*api.RoomsResponse, error) {
 			_ = resp.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
+		if fd, err = aboveStdio(fd); err != nil {
+			_ = resp.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 		*room.field = fd
 	}
 	return resp, nil

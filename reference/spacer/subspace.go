@@ -29,6 +29,10 @@ func startSubservice(spaces uint64) (_ *api.SubspaceResponse, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: socketpair: %w", ErrServiceStart, err)
 	}
+	if pair[0], err = aboveStdio(pair[0]); err != nil {
+		_ = unix.Close(pair[1])
+		return nil, fmt.Errorf("%w: sub-service socket: %w", ErrServiceStart, err)
+	}
 	resp := &api.SubspaceResponse{Conn: pair[0]}
 	defer func() {
 		if err != nil {
@@ -56,7 +60,12 @@ func startSubservice(spaces uint64) (_ *api.SubspaceResponse, err error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: sub-service in %s namespaces: %w", ErrServiceStart, api.SpacesString(spaces), err)
 	}
-	resp.PIDFd = pidfd
+	if resp.PIDFd, err = aboveStdio(pidfd); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // SIGKILL ends it at once
+		return nil, fmt.Errorf("%w: pidfd of sub-service: %w", ErrServiceStart, err)
+	}
+	pidfd = resp.PIDFd
 	// cmd.Wait is never called: its stdio are *os.File or none, so it has
 	// no copying to finish, and the reaper waits without a thread instead.
 	sub, err := subservices.add(cmd.Process, pidfd)
@@ -98,6 +107,9 @@ func startSubservice(spaces uint64) (_ *api.SubspaceResponse, err error) {
 		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return nil, fmt.Errorf("%w: open %s: %w", ErrServiceStart, path, err)
+		}
+		if fd, err = aboveStdio(fd); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrServiceStart, path, err)
 		}
 		*ns.field = fd
 	}

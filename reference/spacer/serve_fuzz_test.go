@@ -1,0 +1,276 @@
+package spacer_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/gob"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/onsi/gomega"
+	"github.com/onsi/gomega/gleak"
+	"github.com/thediveo/fdooze"
+	"golang.org/x/sys/unix"
+
+	"github.com/wirecert/wirecert/reference/spacer"
+	"github.com/wirecert/wirecert/reference/spacer/api"
+	"github.com/wirecert/wirecert/reference/spacer/wire"
+)
+
+const (
+	// fuzzMaxChunks bounds the sendmsgs of one input.
+	fuzzMaxChunks = 8
+	// fuzzMaxFds is the most fds one sendmsg may carry (the kernel's
+	// SCM_MAX_FD), far above the service's room for wire.MaxFds.
+	fuzzMaxFds = 253
+	// fuzzTimeout bounds every wait of one input: Serve's ending, a
+	// response, the leak checks.
+	fuzzTimeout = 10 * time.Second
+)
+
+// fuzzChunks cuts data into at most fuzzMaxChunks sendmsg payloads, each
+// after its length in two big-endian bytes; the last takes what is left.
+func fuzzChunks(data []byte) [][]byte {
+	var chunks [][]byte
+	for len(data) >= 2 && len(chunks) < fuzzMaxChunks {
+		n := int(binary.BigEndian.Uint16(data))
+		data = data[2:]
+		if n > len(data) || len(chunks) == fuzzMaxChunks-1 {
+			n = len(data)
+		}
+		if n > 0 {
+			chunks = append(chunks, data[:n])
+		}
+		data = data[n:]
+	}
+	return chunks
+}
+
+// fuzzSeed joins chunks the way fuzzChunks cuts them.
+func fuzzSeed(chunks ...[]byte) []byte {
+	var b []byte
+	for _, c := range chunks {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(c)))
+		b = append(b, c...)
+	}
+	return b
+}
+
+// fuzzMessages returns the messages a client's encoder sends for reqs on
+// one connection, the first carrying the type definitions.
+func fuzzMessages(f *testing.F, reqs ...api.Request) [][]byte {
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	msgs := make([][]byte, 0, len(reqs))
+	for _, req := range reqs {
+		buf.Reset()
+		if err := enc.Encode(&req); err != nil {
+			f.Fatal(err)
+		}
+		msgs = append(msgs, bytes.Clone(wire.ToWire(buf.Bytes())))
+	}
+	return msgs
+}
+
+// FuzzServeRequests feeds the service side of a connection what a client
+// may send: up to 8 sendmsgs (whole, cut or glued gob messages, garbage),
+// one of them with up to 253 fds (above wire.MaxFds: MSG_CTRUNC), and fd 0
+// free or not (then the kernel numbers a received fd 0, below 3). Serve
+// must not panic, must end once the client stops sending, and must leave
+// no fd and no goroutine behind (sub-services included: their Conn is
+// closed as it arrives, and they are reaped). Real requests do their real
+// work, so as root a valid one creates namespaces or a sub-service.
+func FuzzServeRequests(f *testing.F) {
+	session := fuzzMessages(f,
+		&api.RoomsRequest{Spaces: 0},
+		&api.SubspaceRequest{Spaces: unix.CLONE_NEWNET},
+		&api.RoomsRequest{Spaces: 1 << 40},
+		&api.RoomsRequest{Spaces: unix.CLONE_NEWUTS},
+	)
+	sub := fuzzMessages(f, &api.SubspaceRequest{Spaces: unix.CLONE_NEWPID})
+	unknown := bytes.Clone(session[0])
+	if i := bytes.Index(unknown, []byte("*api.RoomsRequest")); i >= 0 {
+		copy(unknown[i:], "*api.RoomyRequest") // same length, no such type
+	}
+	first := session[0]
+	f.Add(fuzzSeed(session...), uint8(0), uint8(0), false)
+	f.Add(fuzzSeed(session...), uint8(2), uint8(1), false)               // fds along with a request
+	f.Add(fuzzSeed(session...), uint8(1), uint8(0), true)                // received as fd 0
+	f.Add(fuzzSeed(session...), uint8(wire.MaxFds+1), uint8(2), false)   // MSG_CTRUNC
+	f.Add(fuzzSeed(session...), uint8(fuzzMaxFds), uint8(0), true)       // the most, one at 0
+	f.Add(fuzzSeed(bytes.Join(session, nil)), uint8(0), uint8(0), false) // glued: one sendmsg
+	f.Add(fuzzSeed(first[:len(first)/2], first[len(first)/2:]), uint8(0), uint8(0), false)
+	f.Add(fuzzSeed(unknown, session[1]), uint8(0), uint8(0), false)
+	f.Add(fuzzSeed(sub...), uint8(0), uint8(0), false)
+	f.Add(fuzzSeed(append(bytes.Clone(first), make([]byte, wire.MaxMessageSize)...)), uint8(0), uint8(0), false)
+	f.Add(fuzzSeed([]byte{0xff, 0xff, 0x01, 0x02}), uint8(3), uint8(0), true)
+
+	f.Fuzz(func(t *testing.T, data []byte, nfds, fdChunk uint8, lowFd bool) {
+		chunks := fuzzChunks(data)
+		if len(chunks) == 0 {
+			return // nothing to send
+		}
+		g := gomega.NewWithT(t)
+		goodfds := fdooze.Filedescriptors()
+		goodgos := gleak.Goroutines()
+
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		service, client := fuzzConn(t, pair[0]), fuzzConn(t, pair[1])
+		null, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds := make([]int, int(nfds)%(fuzzMaxFds+1))
+		for i := range fds {
+			fds[i] = int(null.Fd())
+		}
+
+		var stdin int
+		if lowFd {
+			stdin = freeFd0(t)
+		}
+		// closed when Serve returns; whatever it returns is fine, as long
+		// as it returns
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			_ = spacer.Serve(service, spacer.WithIdleTimeout(fuzzTimeout))
+		}()
+		answered := make(chan error, 1)
+		go func() { answered <- drainResponses(client) }()
+
+		for i, chunk := range chunks {
+			var oob []byte
+			if len(fds) > 0 && i == int(fdChunk)%len(chunks) {
+				oob = unix.UnixRights(fds...)
+			}
+			_ = client.SetWriteDeadline(time.Now().Add(fuzzTimeout))
+			if _, _, err := client.WriteMsgUnix(chunk, oob, nil); err != nil {
+				break // Serve gave up on the connection and closed it
+			}
+			// Each recvmsg of Serve's gets one chunk (or part of it), not
+			// whatever the scheduler let pile up: the input decides.
+			if !consumed(t, service, served) {
+				break
+			}
+		}
+		_ = client.CloseWrite() // EOF after the last chunk
+		select {
+		case <-served:
+		case <-time.After(fuzzTimeout):
+			t.Fatalf("Serve still running %v after the client stopped sending", fuzzTimeout)
+		}
+		select {
+		case err := <-answered:
+			if err != nil {
+				t.Errorf("receiving the service's responses: %v", err)
+			}
+		case <-time.After(fuzzTimeout):
+			t.Fatalf("responses still coming %v after Serve ended", fuzzTimeout)
+		}
+		client.Close()
+		null.Close()
+		if lowFd {
+			restoreFd0(t, stdin)
+		}
+		// Sub-services end after their Conn was closed above, and are
+		// reaped a moment later: only then does the reaper end.
+		g.Eventually(gleak.Goroutines).WithTimeout(fuzzTimeout).ShouldNot(gleak.HaveLeaked(goodgos))
+		g.Eventually(fdooze.Filedescriptors).WithTimeout(fuzzTimeout).ShouldNot(fdooze.HaveLeakedFds(goodfds))
+	})
+}
+
+// consumed waits until Serve has read everything sent so far (the
+// service's receive queue is empty) or has ended; false once it has ended.
+func consumed(t *testing.T, service *net.UnixConn, served <-chan struct{}) bool {
+	rc, err := service.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(fuzzTimeout)
+	for {
+		var queued int
+		var ioctlErr error
+		if err := rc.Control(func(fd uintptr) { queued, ioctlErr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }); err != nil {
+			return false // closed: Serve has ended
+		}
+		if ioctlErr != nil {
+			t.Fatalf("SIOCINQ of the service's socket: %v", ioctlErr)
+		}
+		if queued == 0 {
+			return true
+		}
+		select {
+		case <-served:
+			return false
+		case <-time.After(100 * time.Microsecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Serve left %d bytes unread for %v", queued, fuzzTimeout)
+		}
+	}
+}
+
+// fuzzConn wraps the socket fd, which it takes over.
+func fuzzConn(t *testing.T, fd int) *net.UnixConn {
+	f := os.NewFile(uintptr(fd), "spacer socket")
+	defer f.Close()
+	conn, err := net.FileConn(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn.(*net.UnixConn)
+}
+
+// drainResponses receives responses until the service closes the
+// connection, closing the fds they bring (a sub-service ends with its Conn).
+func drainResponses(client *net.UnixConn) error {
+	wc := wire.NewConn(client, fuzzTimeout)
+	for {
+		resp, err := wc.ReceiveResponse()
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+				return nil
+			}
+			return err
+		}
+		if c, ok := resp.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
+	}
+}
+
+// freeFd0 moves stdin away, so that the next fd anyone opens or receives
+// is fd 0, and returns where it went. Only 0: 1 and 2 must stay, to carry
+// a crash's report.
+func freeFd0(t *testing.T) int {
+	saved, err := unix.FcntlInt(0, unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Close(0); err != nil {
+		t.Fatal(err)
+	}
+	return saved
+}
+
+// restoreFd0 puts stdin back, after checking nobody left an fd at 0.
+func restoreFd0(t *testing.T, saved int) {
+	if _, err := unix.FcntlInt(0, unix.F_GETFD, 0); err == nil {
+		what, _ := os.Readlink("/proc/self/fd/0")
+		unix.Close(0)
+		t.Errorf("fd 0 left open while it was free: %s", what)
+	}
+	if err := unix.Dup3(saved, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(saved)
+}
