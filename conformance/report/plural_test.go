@@ -4,8 +4,8 @@ import (
 	"bytes"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
 
 	"github.com/wirecert/wirecert/conformance/report"
 )
