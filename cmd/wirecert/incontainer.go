@@ -105,6 +105,7 @@ func containerArgv(f runFlags, targetArgv []string) ([]string, map[string]string
 		"--start-timeout", f.startTimeout.String(), "--timeout", f.timeout.String(), "-p", fmt.Sprint(f.procs)}
 	for _, opt := range []struct{ name, v string }{
 		{"--require", f.require}, {"--label-filter", f.labelFilter}, {"--focus", f.focus}, {"--skip", f.skip},
+		{"--spec", f.specs.String()},
 	} {
 		if opt.v != "" {
 			argv = append(argv, opt.name, opt.v)

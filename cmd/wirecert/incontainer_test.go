@@ -16,4 +16,11 @@ var _ = Describe("an --in-container run's output", func() {
 		Expect(copyOut).To(Equal(map[string]string{"/reports/wirecert.json": "out/r.json", "/reports/wirecert.junit.xml": "out/r.xml"}))
 		Expect(argv).To(ContainElements("--json=/reports/wirecert.json", "--junit=/reports/wirecert.junit.xml"))
 	})
+
+	It("passes the selection on, --spec IDs included", func() {
+		f := runFlags{suites: "ccproxy-server", require: "CCP-S-05", procs: 1}
+		Expect(f.specs.Set("CCP-S-05/header-length-0,CCP-S-05/header-length-1")).To(Succeed())
+		argv, _ := containerArgv(f, []string{"/target/p", "{socket}"})
+		Expect(argv).To(ContainElements("--require", "CCP-S-05", "--spec", "CCP-S-05/header-length-0,CCP-S-05/header-length-1"))
+	})
 })

@@ -203,6 +203,8 @@ var _ = Describe("the JSON report schema", func() {
 		Entry("an unknown verdict", func(m map[string]any) { reqAt(m, 0)["verdict"] = "fine" }, "/requirements/0/verdict"),
 		Entry("an unknown result", func(m map[string]any) { m["result"] = "MAYBE" }, "/result"),
 		Entry("an unknown level", func(m map[string]any) { specAt(m, 0)["level"] = "may" }, "/specs/0/level"),
+		Entry("a malformed spec ID", func(m map[string]any) { specAt(m, 0)["id"] = "CCP-S-01 (must)" }, "/specs/0/id"),
+		Entry("a spec without its requirement", func(m map[string]any) { delete(specAt(m, 0), "requirement") }, "/specs/0"),
 		Entry("an unknown Ginkgo state", func(m map[string]any) { specAt(m, 0)["state"] = "flaky" }, "/specs/0/state"),
 		Entry("a missing schemaVersion", func(m map[string]any) { delete(m, "schemaVersion") }, ""),
 		Entry("another schemaVersion", func(m map[string]any) { m["schemaVersion"] = "0" }, "/schemaVersion"),
