@@ -177,13 +177,13 @@ var _ = Describe("teeth of the spacer suites", Label("teeth"), func() {
 		b, err := os.ReadFile(report)
 		Expect(err).NotTo(HaveOccurred(), "the run's report; output:\n%s", out)
 		var summary struct {
-			Specs []struct{ ID, Level, Outcome string }
+			Specs []struct{ Requirement, Level, Outcome string }
 		}
 		Expect(json.Unmarshal(b, &summary)).To(Succeed())
 		failed := map[string]int{}
 		for _, spec := range summary.Specs {
 			if spec.Outcome == "failed" {
-				failed[spec.ID+"/"+spec.Level]++
+				failed[spec.Requirement+"/"+spec.Level]++
 			}
 		}
 		Expect(failed).To(HaveKey("SPC-S-04/must"), "the wrapped keep-fds service fails SPC-S-04; output:\n%s", out)
