@@ -14,7 +14,8 @@
 // Under load it stays bounded and alive: a frame's payload buffer grows
 // only with the bytes received and is not kept past a frame above 64 KiB,
 // connections beyond Config.MaxConnections are closed as soon as they are
-// accepted, and accept errors that pass by themselves (the fd limit
+// accepted, a numIOStreams above Config.MaxIOStreams is refused before any
+// token is made, and accept errors that pass by themselves (the fd limit
 // reached) are retried after a backoff rather than ending the Server.
 //
 // VMs and tokens belong to the Server, not to the connection that made them:

@@ -35,6 +35,11 @@ type Config struct {
 	// MaxPendingOutput caps output buffered for a token whose shim is not
 	// connected; beyond it output is dropped.
 	MaxPendingOutput int
+	// MaxIOStreams caps the numIOStreams of one RegisterVM or AttachVM
+	// (default DefaultMaxIOStreams): a larger one is refused, rather than
+	// allocating tokens for as long as the number says with the Server
+	// locked.
+	MaxIOStreams int
 	// MaxConnections caps the connections served at once (default 1024),
 	// so the memory frames in progress can pin has a bound. A connection
 	// beyond it is accepted and closed at once: its client reads end of
@@ -61,6 +66,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxPendingOutput <= 0 {
 		c.MaxPendingOutput = 1 << 20
 	}
+	if c.MaxIOStreams <= 0 {
+		c.MaxIOStreams = DefaultMaxIOStreams
+	}
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = DefaultMaxConnections
 	}
@@ -72,6 +80,11 @@ func (c Config) withDefaults() Config {
 
 // DefaultMaxConnections is Config.MaxConnections unless set.
 const DefaultMaxConnections = 1024
+
+// DefaultMaxIOStreams is Config.MaxIOStreams unless set: far more processes
+// than a VM starts, and a response of its tokens (about 48 KiB) well within
+// a client's payload limit.
+const DefaultMaxIOStreams = 1024
 
 // Server is the reference cc-proxy.
 type Server struct {

@@ -64,6 +64,16 @@ var _ = Describe("reference proxy Server", func() {
 		Expect(rt.fails(api.CmdRegisterVM, api.RegisterVM{ContainerID: "vm1", CtlSerial: agent.CtlPath(), IoSerial: agent.IOPath()})).To(ContainSubstring("already registered"))
 	})
 
+	It("refuses more io streams than MaxIOStreams at once, before making any token", func() {
+		rt := dialWire(sock)
+		Expect(rt.fails(api.CmdRegisterVM, api.RegisterVM{ContainerID: "vm1", CtlSerial: agent.CtlPath(), IoSerial: agent.IOPath(), NumIOStreams: 1 << 30})).
+			To(ContainSubstring("numIOStreams is 1073741824, allowed 0..1024"))
+		Expect(agent.Dials()).To(BeEmpty())
+		register(rt, "vm1", ccproxy.DefaultMaxIOStreams)
+		Expect(rt.fails(api.CmdAttachVM, api.AttachVM{ContainerID: "vm1", NumIOStreams: ccproxy.DefaultMaxIOStreams + 1})).
+			To(ContainSubstring("numIOStreams is 1025, allowed 0..1024"))
+	})
+
 	It("runs a process lifecycle: start with a token, stdin, stdout, stderr, signal, exit code", func() {
 		rt := dialWire(sock)
 		tok := register(rt, "vm1", 1).IO.Tokens[0]

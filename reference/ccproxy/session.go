@@ -151,8 +151,8 @@ func (ss *session) registerVM(payload []byte) (any, error) {
 		return nil, commandError("RegisterVM: ctlSerial is empty, allowed the agent's ctl socket path")
 	case p.IoSerial == "":
 		return nil, commandError("RegisterVM: ioSerial is empty, allowed the agent's io socket path")
-	case p.NumIOStreams < 0:
-		return nil, commandError("RegisterVM: numIOStreams is %d, allowed >= 0", p.NumIOStreams)
+	case p.NumIOStreams < 0 || p.NumIOStreams > ss.srv.cfg.MaxIOStreams:
+		return nil, commandError("RegisterVM: numIOStreams is %d, allowed 0..%d", p.NumIOStreams, ss.srv.cfg.MaxIOStreams)
 	}
 	srv := ss.srv
 	srv.mu.Lock()
@@ -204,8 +204,8 @@ func (ss *session) attachVM(payload []byte) (any, error) {
 	if err := decode(payload, &p); err != nil {
 		return nil, err
 	}
-	if p.NumIOStreams < 0 {
-		return nil, commandError("AttachVM: numIOStreams is %d, allowed >= 0", p.NumIOStreams)
+	if p.NumIOStreams < 0 || p.NumIOStreams > ss.srv.cfg.MaxIOStreams {
+		return nil, commandError("AttachVM: numIOStreams is %d, allowed 0..%d", p.NumIOStreams, ss.srv.cfg.MaxIOStreams)
 	}
 	ss.srv.mu.Lock()
 	defer ss.srv.mu.Unlock()
