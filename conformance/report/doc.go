@@ -3,7 +3,9 @@
 // the wirecert CLI and a suite vendored into an implementer's own tests.
 //
 // A spec cites its requirement with labels (an ID such as CCP-S-05 and a
-// level, must or should; see package requirement). Summarize groups a
+// level, must or should; see package requirement), and its text starts
+// with its spec ID (CCP-S-05/header-length-0), which reports name it by and
+// which never depends on the target. Summarize groups a
 // Ginkgo types.Report by those labels and gives each spec an Outcome
 // (passed, passed (limited), failed, blocked, not applicable, skipped,
 // interrupted) and each requirement a Verdict (the same, and failed
@@ -22,8 +24,8 @@
 // counts as passed.
 //
 // The same summary is printed as a console table (Summary.WriteConsole),
-// written as JSON (Summary.WriteJSON), and the Ginkgo report as JUnit
-// (WriteJUnit). A vendored suite gets exactly what the CLI prints either by
+// written as JSON (Summary.WriteJSON) and as JUnit (Summary.WriteJUnit, in
+// the shape of JUnitSchema, which Jenkins and GitLab read). A vendored suite gets exactly what the CLI prints either by
 // calling RunSpecs instead of ginkgo.RunSpecs, which also makes `go test`
 // fail only when the summary does, or by calling AfterSuite from its own
 // ReportAfterSuite:
