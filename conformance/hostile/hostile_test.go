@@ -99,7 +99,7 @@ var _ = Describe("hostile targets", Label("hostile"), func() {
 			// selected one that failed first (a proxy that never answers
 			// RegisterVM blocks the whole-session spec): never a pass.
 			Expect(o.summary.Specs).To(ContainElement(And(
-				HaveField("ID", BeElementOf(ids)), HaveField("Outcome", report.OutcomeFailed), HaveField("Message", Not(BeEmpty())))),
+				HaveField("Requirement", BeElementOf(ids)), HaveField("Outcome", report.OutcomeFailed), HaveField("Message", Not(BeEmpty())))),
 				"a failed spec of %v with a message; specs: %+v", ids, o.summary.Specs)
 			for _, id := range ids {
 				Expect(o.summary.Requirements).To(ContainElement(And(
