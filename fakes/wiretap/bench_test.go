@@ -75,3 +75,24 @@ func BenchmarkPeerFrame(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecord is the cost of recording one chunk, without the socket:
+// a whole cc-proxy frame, decoded and kept (the Recorder full, so every
+// event also drops one).
+func BenchmarkRecord(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"0B", 0}, {"1KiB", 1 << 10}, {"64KiB", 64 << 10}} {
+		b.Run(size.name, func(b *testing.B) {
+			r := wiretap.New(time.Time{}, wiretap.Limits{})
+			ch := r.Open("runtime", wiretap.CCProxy)
+			frame := api.AppendFrame(nil, api.NewFrame(api.TypeStream, api.StreamStdout, false, bytes.Repeat([]byte{'x'}, size.n)))
+			b.SetBytes(int64(len(frame)))
+			b.ReportAllocs()
+			for range b.N {
+				ch.Sent(frame, nil)
+			}
+		})
+	}
+}
