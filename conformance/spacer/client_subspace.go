@@ -1,6 +1,8 @@
 package spacer
 
 import (
+	"fmt"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"golang.org/x/sys/unix"
@@ -56,8 +58,9 @@ func (s *clientSuite) subspaceSpecs() {
 			before := openFds()
 			r := s.connect(fakespacer.Config{Break: brk})
 			resp, err := r.do(&api.SubspaceRequest{Spaces: spaces})
-			closeResponse(resp) // what the client placed is ours to close
-			Expect(err).To(HaveOccurred(), "the client reports the SubspaceResponse's wrong number of fds (%s), instead of the response %#v", brk, resp)
+			got := fmt.Sprintf("%#v", resp) // as received: closing zeroes its fds
+			closeResponse(resp)             // what the client placed is ours to close
+			Expect(err).To(HaveOccurred(), "the client reports the SubspaceResponse's wrong number of fds (%s), instead of the response %s", brk, got)
 			r.end()
 			r.expectSentFdsClosed(before)
 		},

@@ -163,6 +163,25 @@ var _ = Describe("teeth of the spacer suites", Label("teeth"), func() {
 		Entry(nil, "client", "zero-fd-absent", "SPC-C-06/must"),
 	)
 
+	// The message is written before the suite closes the response's fds
+	// (closing zeroes them): it shows the fds as the client placed them.
+	It("names the fds of the response the client took, as it placed them, when SPC-C-05 fails", func() {
+		if os.Geteuid() != 0 {
+			Skip("needs root: the service specs create namespaces")
+		}
+		v := runSuite("client", "fake", "accept-bad-subspace")
+		var messages []string
+		for _, f := range v.failures {
+			if strings.HasPrefix(f, "SPC-C-05/too-") {
+				messages = append(messages, f)
+			}
+		}
+		Expect(messages).NotTo(BeEmpty(), "SPC-C-05 failures:\n%s", strings.Join(v.failures, "\n"))
+		for _, m := range messages {
+			Expect(m).To(MatchRegexp(`Conn:[1-9]\d*, PIDFd:[1-9]\d*`), "the response as received, not after its fds were closed")
+		}
+	})
+
 	It("fails SPC-S-04 and SPC-S-08 against a service keeping fd copies behind a wrapper (sh -c '... ; true')", func() {
 		if os.Geteuid() != 0 {
 			Skip("needs root: the service specs create namespaces")
