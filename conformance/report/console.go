@@ -12,9 +12,9 @@ import (
 // WriteConsole prints s as a table, one line per requirement (ID, levels,
 // verdict, specs passed, failed, blocked, skipped, not applicable and
 // interrupted), under it each failed, blocked, not-applicable or
-// interrupted spec by its Name (its spec ID first, for --spec) with the
-// first line of its message (a failed one's with the last events of its
-// wire transcript) and the reasons of its limited passes, then the
+// interrupted spec by its Name (its spec ID first, for --spec) with its
+// message (a failed one's whole, bounded, and the last events of its wire
+// transcript; the others' first line) and the reasons of its limited passes, then the
 // totals, the requirements left unchecked and the result.
 func (s Summary) WriteConsole(w io.Writer) error {
 	bw := bufio.NewWriter(w)
@@ -53,7 +53,7 @@ func (s Summary) WriteConsole(w io.Writer) error {
 			switch sp.Outcome {
 			case OutcomeFailed:
 				fmt.Fprintf(bw, "%s%s %s: %s\n", indent, sp.Level, sp.State, sp.Name())
-				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(sp.Message))
+				writeMessage(bw, indent+"  ", sp.Message)
 			case OutcomeNotApplicable:
 				fmt.Fprintf(bw, "%s%s not applicable: %s\n", indent, sp.Level, sp.Name())
 				fmt.Fprintf(bw, "%s  %s\n", indent, firstLine(strings.TrimPrefix(sp.Message, requirement.NotApplicablePrefix)))
@@ -113,6 +113,28 @@ func (s Summary) WriteConsole(w io.Writer) error {
 // consoleTail is how many transcript events the console shows under a
 // failed spec.
 const consoleTail = 8
+
+// consoleMessageLines bounds the lines of a failure message the console
+// shows: enough for what was expected and what came; the reports have all.
+const consoleMessageLines = 12
+
+// writeMessage prints a failure message under a spec, each line indented,
+// blank lines dropped, at most consoleMessageLines of them.
+func writeMessage(w io.Writer, indent, msg string) {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(msg), "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, strings.TrimRight(l, " \t"))
+		}
+	}
+	shown := lines[:min(len(lines), consoleMessageLines)]
+	for _, l := range shown {
+		fmt.Fprintf(w, "%s%s\n", indent, l)
+	}
+	if more := len(lines) - len(shown); more > 0 {
+		fmt.Fprintf(w, "%s(%s more: the JSON and JUnit reports have the whole message)\n", indent, count(more, "line"))
+	}
+}
 
 // resultNote says what a result other than PASS and FAIL means.
 func resultNote(s Summary) string {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/reporters"
@@ -35,6 +37,19 @@ var _ = Describe("AfterSuite", func() {
 		spec("CCP-S-16", should, types.SpecStateFailed, "READY wait unbounded"),
 	)
 
+	It("shows at most 12 lines of a failure message on the console, and says how many more the reports hold", func() {
+		var lines []string
+		for i := 1; i <= 20; i++ {
+			lines = append(lines, fmt.Sprintf("line %d", i))
+		}
+		var out bytes.Buffer
+		_, err := report.AfterSuite(run(spec("CCP-S-05", must, types.SpecStateFailed, strings.Join(lines, "\n\n"))), report.Options{Out: &out})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out.String()).To(ContainSubstring("line 12\n"))
+		Expect(out.String()).NotTo(ContainSubstring("line 13"))
+		Expect(out.String()).To(ContainSubstring("(8 lines more: the JSON and JUnit reports have the whole message)"))
+	})
+
 	It("prints the console table, writes JSON and JUnit, in directories it creates", func() {
 		dir := GinkgoT().TempDir()
 		jsonFile := filepath.Join(dir, "out", "summary.json")
@@ -54,7 +69,8 @@ var _ = Describe("AfterSuite", func() {
 		Expect(console).To(MatchRegexp(`CCP-S-05\s+must\s+failed\s+0\s+1\s+0`))
 		Expect(console).To(MatchRegexp(`CCP-S-16\s+should\s+failed \(should\)\s+0\s+1\s+0`))
 		Expect(console).To(ContainSubstring("Expected the proxy to be alive"))
-		Expect(console).NotTo(ContainSubstring("but it exited"), "only the first line of a failure")
+		Expect(console).To(MatchRegexp(`\n {15}Expected the proxy to be alive\n {15}but it exited\n {15}at server_header.go:50\n`),
+			"the whole failure message, what was expected and what came, then where")
 		Expect(console).To(ContainSubstring("must failed: CCP-S-05/must-failed: checks something\n"), "a failure named by its spec ID")
 		Expect(console).To(ContainSubstring("3 requirements: 1 passed, 0 passed (limited), 1 failed, 1 failed (should), 0 blocked, 0 skipped, 0 not applicable, 0 interrupted\n"))
 		Expect(console).To(ContainSubstring("3 specs: 1 passed (0 limited), 1 failed at must level, 1 failed at should level (0 of them in requirements that also failed at must level)"))

@@ -189,7 +189,7 @@ func (sp SpecResult) junitCase() junitCase {
 		} else {
 			tc.Failure = m
 		}
-		tc.SystemOut = sp.output
+		tc.SystemOut = sp.Output
 	case OutcomeBlocked, OutcomeNotApplicable:
 		tc.Skipped = &junitMessage{Message: sp.Message}
 	case OutcomeSkipped, OutcomeInterrupted:

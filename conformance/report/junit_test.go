@@ -105,7 +105,7 @@ var _ = Describe("the JUnit report", func() {
 
 		fail := cases["CCP-S-05"]
 		Expect(fail.Failure).NotTo(BeNil())
-		Expect(fail.Failure.Message).To(Equal("hostile connection: expected it closed\nExpected\n    <bool>: false\nto be true"),
+		Expect(fail.Failure.Message).To(Equal("hostile connection: expected it closed\nExpected\n    false\nto be true"),
 			"expected and actual in the message")
 		Expect(fail.Failure.Type).To(Equal("failed"))
 		Expect(fail.Failure.Description).To(HaveSuffix("to be true\nat server_header.go:50"))
@@ -117,7 +117,7 @@ var _ = Describe("the JUnit report", func() {
 
 	It("skips what was not judged, with the reason, and shows the outcome as the status", func() {
 		cases := junitCases(readJUnit(writtenJUnit(mixed, report.Options{})))
-		Expect(cases["CCP-S-20"].Skipped.Message).To(Equal("blocked by CCP-S-13: RegisterVM: Expected\n<bool>: false"))
+		Expect(cases["CCP-S-20"].Skipped.Message).To(Equal("blocked by CCP-S-13: RegisterVM: Expected\nfalse"))
 		Expect(cases["CCP-S-20"].Status).To(Equal("blocked (by CCP-S-13)"))
 		Expect(cases["CCP-S-25"].Skipped.Message).To(Equal("not applicable: a per-pod proxy exits after UnregisterVM"))
 		Expect(cases["SPC-S-01"].Skipped.Message).To(Equal("skipped: needs root: the service creates namespaces"))

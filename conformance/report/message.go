@@ -9,16 +9,22 @@ import (
 // for a pointer, its address ("<*fmt.wrapError | 0xc0001>: ").
 var goValueLine = regexp.MustCompile(`^\s*<[^<>]+>: ?$`)
 
-// plainMessage is a failure message without what Gomega adds for an error
-// that reads as noise to an implementer: under "Unexpected error:" it keeps
-// the error's text and drops its Go type, address and struct dump, and the
-// closing "occurred". Everything else is kept as it is.
+// typedValueLine is a line Gomega prints a value on after its Go type
+// ("    <string>: pong", "    <[]int | len:2, cap:2>: [1, 2]"): the type
+// is matcher internals, the value is what was seen.
+var typedValueLine = regexp.MustCompile(`^(\s*)<[^<>]+>: (\S.*)$`)
+
+// plainMessage is a failure message without what Gomega adds that reads
+// as noise to an implementer: under "Unexpected error:" it keeps the
+// error's text and drops its Go type, address and struct dump, and the
+// closing "occurred"; a value printed after its Go type ("<string>: x")
+// keeps the value. Everything else is kept as it is.
 func plainMessage(msg string) string {
 	lines := strings.Split(msg, "\n")
 	out := make([]string, 0, len(lines))
 	for i := 0; i < len(lines); i++ {
 		if strings.TrimSpace(lines[i]) != "Unexpected error:" || i+2 >= len(lines) || !goValueLine.MatchString(lines[i+1]) {
-			out = append(out, lines[i])
+			out = append(out, typedValueLine.ReplaceAllString(lines[i], "$1$2"))
 			continue
 		}
 		indent := lines[i+1][:len(lines[i+1])-len(strings.TrimLeft(lines[i+1], " \t"))]

@@ -11,7 +11,7 @@ import (
 // schemaVersion and the const of schema/report.schema.json. Bump both
 // together whenever a field is added, removed or changes meaning: the schema
 // rejects unknown fields, so a consumer can tell which shape it reads.
-const SchemaVersion = "3"
+const SchemaVersion = "4"
 
 //go:embed schema/report.schema.json
 var schema []byte

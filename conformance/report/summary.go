@@ -173,9 +173,29 @@ type SpecResult struct {
 	// Transcript is what the suite's fakes sent and received during the
 	// spec, bounded; nil when nothing moved on the wire.
 	Transcript *Transcript `json:"transcript,omitempty"`
-	// output is what a failed spec wrote to GinkgoWriter, stdout and
-	// stderr, for the JUnit report; not in the JSON report.
-	output string
+	// Output is what was written while the spec ran: its target's output
+	// (a started target's stdout and stderr, the tail the harness kept)
+	// and the harness's notes, from GinkgoWriter, stdout and stderr; its
+	// last OutputLimit bytes, from a line's start where one is near.
+	Output string `json:"output,omitempty"`
+	// OutputDroppedBytes counts the bytes of the output before Output.
+	OutputDroppedBytes int `json:"outputDroppedBytes,omitempty"`
+}
+
+// OutputLimit bounds SpecResult.Output: its last bytes are kept.
+const OutputLimit = 8 << 10
+
+// outputTail is the last OutputLimit bytes of out, starting after a
+// newline when one is in the first 256 of them, and how many were dropped.
+func outputTail(out string) (string, int) {
+	if len(out) <= OutputLimit {
+		return out, 0
+	}
+	cut := len(out) - OutputLimit
+	if i := strings.IndexByte(out[cut:min(cut+256, len(out))], '\n'); i >= 0 {
+		cut += i + 1
+	}
+	return out[cut:], cut
 }
 
 // RequirementResult is the verdict on one requirement over its selected
@@ -706,8 +726,8 @@ func (c classifyContext) specResult(sr types.SpecReport) SpecResult {
 		if esc := entries(sr, requirement.EscapedEntry); len(esc) > 0 {
 			res.Note = fmt.Sprintf("the precondition of %s ended by ginkgo.Fail or a panic, not a Gomega assertion: not attributed to it", esc[0])
 		}
-		res.output = strings.TrimSpace(sr.CapturedGinkgoWriterOutput + "\n" + sr.CapturedStdOutErr)
 	}
+	res.Output, res.OutputDroppedBytes = outputTail(strings.TrimSpace(sr.CapturedGinkgoWriterOutput + "\n" + sr.CapturedStdOutErr))
 	return res
 }
 
