@@ -100,9 +100,10 @@ func runParallel(regs []registration, sel selection, f runFlags, stdout io.Write
 	}
 	defer reapAdopted(2 * time.Second)
 
-	run.reporter = reporters.NewDefaultReporter(reporterConfig(f), stdout)
+	run.reporter = consoleReporter(f, stdout, opts.Suite, n)
 	begin := dry
 	begin.SuiteConfig, begin.SpecReports = sc, nil
+	begin.PreRunStats.SpecsThatWillRun = len(run.selected)
 	run.reporter.SuiteWillBegin(begin)
 
 	deadline := start.Add(f.timeout)

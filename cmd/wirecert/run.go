@@ -47,6 +47,7 @@ type runFlags struct {
 	json         string
 	html         string
 	verbose      bool
+	quiet        bool
 	noColor      bool
 	inContainer  bool
 	perPod       bool
@@ -111,7 +112,9 @@ func newRunFlagSet(name string, f *runFlags, withTarget bool) *flag.FlagSet {
 	fs.StringVar(&f.json, "json", json, "write the JSON report to this file (empty: none)")
 	fs.StringVar(&f.html, "html", "", "write the HTML report to this file: one self-contained page (requirement matrix,\n"+
 		"filters, each spec's failure and transcript) that fetches nothing")
-	fs.BoolVar(&f.verbose, "v", false, "verbose Ginkgo output: every spec as it runs")
+	fs.BoolVar(&f.verbose, "v", false, "Ginkgo's verbose output, every spec as it runs, before the summary (by default a run\n"+
+		"prints one line saying what runs, on a terminal a progress line, then the summary)")
+	fs.BoolVar(&f.quiet, "q", false, "print only the summary's totals and result (and the report files written)")
 	fs.BoolVar(&f.noColor, "no-color", !isTerminal(os.Stdout), "no colors in Ginkgo's output")
 	return fs
 }
@@ -156,6 +159,9 @@ func (f *runFlags) validate() (selection, error) {
 		}
 	}
 	sel.timeouts = timeouts{spec: f.specTimeout, step: f.stepTimeout, start: f.startTimeout, fixedSteps: f.fixedSteps}
+	if f.quiet && f.verbose {
+		return sel, usageErrorf("-q and -v both given: allowed one of them")
+	}
 	if f.procs < 1 {
 		return sel, usageErrorf("-p %d: allowed a number of worker processes of 1 or more", f.procs)
 	}
@@ -303,6 +309,9 @@ func execute(regs []registration, sel selection, f runFlags, stdout io.Writer) (
 		r.register()
 	}
 	opts := reportOptions(regs, f, stdout)
+	if !f.verbose {
+		followProgress(newRunProgress(f, stdout), opts.Suite)
+	}
 	summary, err := report.RunSpecs(&verdictOnly{}, suiteDescription(opts), opts, suiteConfig(sel, f), reporterConfig(f))
 	if err != nil {
 		return exitFail, err
@@ -329,6 +338,7 @@ func reportOptions(regs []registration, f runFlags, stdout io.Writer) report.Opt
 		JSONFile:  f.json,
 		HTMLFile:  f.html,
 		Out:       stdout,
+		Quiet:     f.quiet,
 	}
 }
 

@@ -87,14 +87,29 @@ func (s Summary) WriteConsole(w io.Writer) error {
 			fmt.Fprintf(bw, "%spassed (limited: %s)\n", indent, firstLine(l))
 		}
 	}
+	bw.WriteString("\n")
+	s.writeTotals(bw)
+	return bw.Flush()
+}
+
+// WriteTotals prints what WriteConsole ends with: the suite failures and
+// interruptions, the totals, the requirements left unchecked and the
+// result, without the table (wirecert -q).
+func (s Summary) WriteTotals(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	s.writeTotals(bw)
+	return bw.Flush()
+}
+
+func (s Summary) writeTotals(bw *bufio.Writer) {
 	for _, f := range s.SuiteFailures {
-		fmt.Fprintf(bw, "\nsuite failure: %s\n", firstLine(f))
+		fmt.Fprintf(bw, "suite failure: %s\n", firstLine(f))
 	}
 	for _, f := range s.Interruptions {
-		fmt.Fprintf(bw, "\ninterrupted: %s\n", firstLine(f))
+		fmt.Fprintf(bw, "interrupted: %s\n", firstLine(f))
 	}
 	t, c := s.Totals, s.Totals.SpecOutcomes
-	fmt.Fprintf(bw, "\n%s: %d passed, %d passed (limited), %d failed, %d failed (should), %d blocked, %d skipped, %d not applicable, %d interrupted\n",
+	fmt.Fprintf(bw, "%s: %d passed, %d passed (limited), %d failed, %d failed (should), %d blocked, %d skipped, %d not applicable, %d interrupted\n",
 		count(t.Requirements, "requirement"), t.Passed, t.Limited, t.Failed, t.FailedShould, t.Blocked, t.Skipped, t.NotApplicable, t.Interrupted)
 	fmt.Fprintf(bw, "%s: %d passed (%d limited), %d failed at must level, %d failed at should level (%d of them in requirements that also failed at must level), %d blocked, %d skipped, %d not applicable, %d interrupted; in %.1fs\n",
 		count(t.Specs, "spec"), c.Passed, c.Limited, c.FailedMust, c.FailedShould, c.FailedShouldInFailed, c.Blocked, c.Skipped, c.NotApplicable, c.Interrupted, s.DurationSeconds)
@@ -107,7 +122,6 @@ func (s Summary) WriteConsole(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(bw, "RESULT: %s (exit %d)%s\n", s.Result, s.ExitCode, resultNote(s))
-	return bw.Flush()
 }
 
 // consoleTail is how many transcript events the console shows under a

@@ -28,6 +28,9 @@ type Options struct {
 	HTMLFile string
 	// Out receives the console summary; nil is os.Stdout.
 	Out io.Writer
+	// Quiet prints only the summary's totals and result
+	// (Summary.WriteTotals), not the table.
+	Quiet bool
 }
 
 // AfterSuite judges r, prints the console summary and writes the report
@@ -46,7 +49,11 @@ func AfterSuite(r types.Report, opts Options) (Summary, error) {
 	if out == nil {
 		out = os.Stdout
 	}
-	errs := []error{s.WriteConsole(out)}
+	write := s.WriteConsole
+	if opts.Quiet {
+		write = s.WriteTotals
+	}
+	errs := []error{write(out)}
 	if opts.JSONFile != "" {
 		errs = append(errs, s.WriteJSON(opts.JSONFile))
 	}
