@@ -1,6 +1,8 @@
 package ccproxy
 
 import (
+	"context"
+
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/wirecert/wirecert/conformance/requirement"
@@ -21,7 +23,7 @@ func ServerSpecs(t ServerTarget) bool {
 	s := &serverSuite{t: t}
 	// The target is not in the text: a report records it once, and spec
 	// texts stay the same wherever the target is installed.
-	return Describe("cc-proxy server conformance", func() {
+	return Describe("cc-proxy server conformance", AroundNode(s.cutOnInterrupt), func() {
 		BeforeEach(transcript.Record) // first: its cleanup, run last, sees every close
 		BeforeEach(func() {
 			requirement.RecordTarget(t.Name)
@@ -38,6 +40,22 @@ func ServerSpecs(t ServerTarget) bool {
 		Describe("streams", s.streamSpecs)
 		Describe("lifecycle", s.lifecycleSpecs)
 	})
+}
+
+// cutOnInterrupt runs one node of a spec. When Ginkgo cancels the node's
+// context before it ended (Ctrl-C, SIGTERM, the spec's timeout), the
+// spec's connections to the proxy are closed: a read in progress ends at
+// once, not at its deadline (a step, or CCP-S-16's 30 s), and so does
+// every later one, so the run stops within moments.
+func (s *serverSuite) cutOnInterrupt(ctx context.Context, node func(context.Context)) {
+	env := s.env // this spec's, set by its BeforeEach in this goroutine
+	stop := context.AfterFunc(ctx, func() {
+		if env != nil {
+			env.wires.cut()
+		}
+	})
+	defer stop()
+	node(ctx)
 }
 
 // serverSuite carries the target and the current spec's environment to the

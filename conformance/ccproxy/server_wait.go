@@ -311,6 +311,13 @@ func (w *wireSet) add(c *serverConn) {
 	w.mu.Unlock()
 }
 
+// cut closes every connection (a Peer's later Close does nothing).
+func (w *wireSet) cut() {
+	for _, c := range w.conns() {
+		_ = c.peer.Close()
+	}
+}
+
 func (w *wireSet) conns() []*serverConn {
 	w.mu.Lock()
 	defer w.mu.Unlock()
