@@ -84,6 +84,9 @@ var _ = Describe("decoding", func() {
 			[]string{`stream stdout "\x00\x01\n"`}),
 		Entry("a long payload, its start shown", [][]byte{cat(hx("00 02 03 00 00 00 02 01 00 00 01 2c"), bytes.Repeat([]byte("x"), 300))},
 			[]string{"stream stdout " + strings.Repeat("x", 256) + " … (300 bytes)"}),
+		// the start shown ends inside a rune: the cut rune is left out
+		Entry("a long payload cut inside a rune", [][]byte{cat(hx("00 02 03 00 00 00 02 01 00 00 01 2c"), bytes.Repeat([]byte("x"), 255), bytes.Repeat([]byte("é"), 22), []byte("x"))},
+			[]string{"stream stdout " + strings.Repeat("x", 255) + " … (300 bytes)"}),
 	)
 
 	DescribeTable("hyperstart frames",
@@ -103,6 +106,9 @@ var _ = Describe("decoding", func() {
 			hyperstart.IOFrame{Seq: 1}.Bytes(),
 			hyperstart.IOFrame{Seq: 1, Data: []byte{3}}.Bytes())},
 			[]string{`io seq 1 out; io seq 1 empty (end of input, or an exit code follows); io seq 1 "\x03"`}),
+		// a rune the body ends inside is not text: quoted, the form stays UTF-8
+		Entry("io data ending inside a rune", wiretap.HyperIO, [][]byte{hx("00 00 00 00 00 00 00 03 00 00 00 11 30 30 30 f3 95")},
+			[]string{`io seq 3 "000\xf3\x95"`}),
 	)
 
 	Context("spacer messages", func() {

@@ -99,9 +99,10 @@ func (d *framed) complete() string {
 // text shows body bytes: as text when they are printable UTF-8, else
 // quoted; with the length when only the first bytes are shown.
 func text(shown []byte, length uint64) string {
+	cut := uint64(len(shown)) < length
 	var s string
-	if printable(shown) {
-		s = string(shown)
+	if printable(shown, cut) {
+		s = string(withoutCutRune(shown))
 	} else {
 		s = strconv.Quote(string(shown))
 	}
@@ -111,9 +112,10 @@ func text(shown []byte, length uint64) string {
 	return s
 }
 
-// printable tells whether b is UTF-8 without control characters (a cut
-// rune at the end is fine).
-func printable(b []byte) bool {
+// printable tells whether b is UTF-8 without control characters; a rune
+// begun at the end is fine where the bytes shown were cut (cut), not where
+// the body itself ends.
+func printable(b []byte, cut bool) bool {
 	i := 0
 	for i < len(b) && b[i] >= 0x20 && b[i] < 0x7f {
 		i++ // printable ASCII, the common case (JSON), needs no decoding
@@ -121,7 +123,7 @@ func printable(b []byte) bool {
 	for b = b[i:]; len(b) > 0; {
 		r, n := utf8.DecodeRune(b)
 		if r == utf8.RuneError && n <= 1 {
-			return len(b) < utf8.UTFMax && !utf8.FullRune(b)
+			return cut && len(b) < utf8.UTFMax && !utf8.FullRune(b)
 		}
 		if !unicode.IsPrint(r) && r != ' ' {
 			return false
@@ -129,4 +131,18 @@ func printable(b []byte) bool {
 		b = b[n:]
 	}
 	return true
+}
+
+// withoutCutRune is b without a rune begun at its end and cut off there:
+// a decoded form is valid UTF-8 (the cut shows as " … (n bytes)").
+func withoutCutRune(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
 }
