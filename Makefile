@@ -8,11 +8,12 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 
 ## test: vet, every Ginkgo suite with the race detector, the examples/
 ## modules, then the scenarios in privileged containers (on the host when
-## no Docker engine answers)
+## no Docker engine answers), then every fuzz target briefly
 test: vet
 	$(GINKGO) -r --race --keep-going --timeout=30m --poll-progress-after=120s --randomize-all --output-interceptor-mode=none --no-color --skip-package=examples
 	bash ci/examples
 	bash ci/scenarios
+	bash ci/fuzz 3s
 
 ## examples: each examples/ module (a vendored suite) with go test, ginkgo -p
 ## and ginkgo --label-filter
