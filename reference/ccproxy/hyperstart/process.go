@@ -86,7 +86,7 @@ func (p Process) MarshalJSON() ([]byte, error) {
 	for name, raw := range fields {
 		all[name] = raw
 	}
-	return json.Marshal(all)
+	return marshalRaw(all)
 }
 
 var processFieldNames = []string{"id", "user", "group", "terminal", "stdio", "stderr", "args", "envs", "workdir"}
@@ -153,10 +153,23 @@ func RelocateProcess(cmdName string, data []byte, stdio, stderr uint64) ([]byte,
 	}
 	proc["stdio"] = json.RawMessage(strconv.FormatUint(stdio, 10))
 	proc["stderr"] = json.RawMessage(strconv.FormatUint(stderr, 10))
-	if top["process"], err = json.Marshal(proc); err != nil {
+	if top["process"], err = marshalRaw(proc); err != nil {
 		return nil, err
 	}
-	return json.Marshal(top)
+	return marshalRaw(top)
+}
+
+// marshalRaw encodes fields as one JSON object, each raw value as it was
+// but for whitespace: json.Marshal would also escape <, > and & in them
+// ("&" becoming "\u0026").
+func marshalRaw(fields map[string]json.RawMessage) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // processPart splits a payload into its top-level fields and the raw process.

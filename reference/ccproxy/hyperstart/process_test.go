@@ -42,6 +42,15 @@ var _ = Describe("process payloads", func() {
 			`{"container":"c","process":{"args":["x"],"stdio":3,"stderr":4}}`),
 	)
 
+	// json.Marshal would escape them ("\u0026"): the same JSON, other bytes
+	// than the runtime sent (found by FuzzRelocate).
+	It("keeps <, > and & in the other fields as they were sent", func() {
+		got := Successful(RelocateProcess("execcmd", []byte(`{"container":"a&b","process":{"args":["x"],"note":"<&>"},"x":"&"}`), 3, 4))
+		Expect(string(got)).To(ContainSubstring(`"container":"a&b"`))
+		Expect(string(got)).To(ContainSubstring(`"note":"<&>"`))
+		Expect(string(got)).To(ContainSubstring(`"x":"&"`))
+	})
+
 	DescribeTable("reject payloads without a process",
 		func(cmdName, payload string, sentinel error, text string) {
 			_, err := RelocateProcess(cmdName, []byte(payload), 3, 4)
