@@ -36,6 +36,7 @@ var _ = Describe("the outer verdict", func() {
 		Expect(msg).To(ContainSubstring("CCP-S-05 (must) failed: "))
 		Expect(strings.Count(msg, "CCP-S-05 (must) failed: ")).To(BeNumerically(">", 1), "one line per failed spec:\n%s", msg)
 		Expect(msg).NotTo(MatchRegexp(`CCP-S-0[^5] \(`), "only CCP-S-05 was selected and broken")
+		Expect(msg).To(MatchRegexp(`: \d+ specs, 1 requirement: `), "one requirement, in the singular")
 		AddReportEntry("verdict against a proxy breaking CCP-S-05", msg[:min(len(msg), 600)])
 	}, SpecTimeout(innerTimeout))
 })
