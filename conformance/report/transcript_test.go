@@ -137,6 +137,12 @@ var _ = Describe("a spec's wire transcript", func() {
 			"  +0.001s runtime   sent     4 bytes | command AttachVM {} | [00 02 03 00]",
 			"  +0.003s agent ctl received 8 bytes | ctl ping | [00 00 00 0c 00 00 00 08]",
 		}, "\n")),
+		Entry("a one-byte write, in the singular", report.Transcript{Events: []report.TranscriptEvent{
+			tev(0.0012, "runtime", "sent", "(command Hyper: 1 of 32 body bytes so far)", 0x7b),
+		}}, 0, strings.Join([]string{
+			"wire transcript: last 1 of 1 event",
+			"  +0.001s runtime sent     1 byte | (command Hyper: 1 of 32 body bytes so far) | [7b]",
+		}, "\n")),
 		Entry("the last 2 before the failure, a close among them", report.Transcript{
 			DroppedEvents: 5, FailedAtSeconds: 0.5,
 			Events: []report.TranscriptEvent{
