@@ -2,14 +2,8 @@ package fakespacer_test
 
 import (
 	"bytes"
-	"encoding/binary"
-	"encoding/gob"
-	"errors"
-	"fmt"
-	"io"
 	"net"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,7 +14,7 @@ import (
 
 	"github.com/wirecert/wirecert/fakes/fakespacer"
 	"github.com/wirecert/wirecert/reference/spacer/api"
-	"github.com/wirecert/wirecert/reference/spacer/wire"
+	"github.com/wirecert/wirecert/reference/spacer/wire/wiretest"
 )
 
 const (
@@ -49,51 +43,6 @@ const (
 	// for it, as the request decoding is the same either way.
 	fuzzBackend = 0b110
 )
-
-// fuzzChunks cuts data into at most fuzzMaxChunks sendmsg payloads, each
-// after its length in two big-endian bytes; the last takes what is left.
-func fuzzChunks(data []byte) [][]byte {
-	var chunks [][]byte
-	for len(data) >= 2 && len(chunks) < fuzzMaxChunks {
-		n := int(binary.BigEndian.Uint16(data))
-		data = data[2:]
-		if n > len(data) || len(chunks) == fuzzMaxChunks-1 {
-			n = len(data)
-		}
-		if n > 0 {
-			chunks = append(chunks, data[:n])
-		}
-		data = data[n:]
-	}
-	return chunks
-}
-
-// fuzzSeed joins chunks the way fuzzChunks cuts them.
-func fuzzSeed(chunks ...[]byte) []byte {
-	var b []byte
-	for _, c := range chunks {
-		b = binary.BigEndian.AppendUint16(b, uint16(len(c)))
-		b = append(b, c...)
-	}
-	return b
-}
-
-// fuzzMessages returns the messages a real client's encoder sends for reqs
-// on one connection: one gob stream, so the first carries the type
-// definitions and the others rely on them.
-func fuzzMessages(f *testing.F, reqs ...api.Request) [][]byte {
-	var buf bytes.Buffer
-	enc := gob.NewEncoder(&buf)
-	msgs := make([][]byte, 0, len(reqs))
-	for _, req := range reqs {
-		buf.Reset()
-		if err := enc.Encode(&req); err != nil {
-			f.Fatal(err)
-		}
-		msgs = append(msgs, bytes.Clone(wire.ToWire(buf.Bytes())))
-	}
-	return msgs
-}
 
 // FuzzFakeServiceRequests feeds one connection of a fake service (no
 // break; the unbroken fake or the Allowances variant, with its own
@@ -139,29 +88,29 @@ func FuzzFakeServiceRequests(f *testing.F) {
 	httpLine := []byte("GET /spacer HTTP/1.1\r\nHost: localhost\r\n\r\n")
 
 	for _, mode := range []uint8{0, fuzzVariant} {
-		f.Add(fuzzSeed(session...), uint8(0), uint8(0), mode)                                 // one request per sendmsg
-		f.Add(fuzzSeed(bytes.Join(pair, nil)), uint8(0), uint8(0), mode)                      // two glued in one write
-		f.Add(fuzzSeed(first[:len(first)/2]), uint8(0), uint8(0), mode)                       // half a request
-		f.Add(fuzzSeed(first[:len(first)/2], first[len(first)/2:]), uint8(0), uint8(0), mode) // both halves
-		f.Add(fuzzSeed(fakespacer.Garbage(), session[0]), uint8(0), uint8(0), mode)
-		f.Add(fuzzSeed([]byte{0xff, 0xff, 0x01, 0x02, 0x00, 0x7f}), uint8(3), uint8(1), mode)
-		f.Add(fuzzSeed(httpLine), uint8(0), uint8(0), mode)
-		f.Add(fuzzSeed(session...), uint8(2), uint8(1), mode)     // fds with the first request
-		f.Add(fuzzSeed(session...), uint8(3), uint8(0b110), mode) // fds with two others
-		f.Add(fuzzSeed(session...), uint8(17), uint8(1), mode)    // one above the fake's room: MSG_CTRUNC
-		f.Add(fuzzSeed(session...), uint8(fuzzMaxFds), uint8(0xff), mode)
-		f.Add(fuzzSeed(unknown, session[1]), uint8(0), uint8(0), mode)
-		f.Add(fuzzSeed(mismatch, session[2]), uint8(0), uint8(0), mode)
-		f.Add(fuzzSeed(noTypes), uint8(0), uint8(0), mode)
-		f.Add(fuzzSeed(append(bytes.Clone(first), make([]byte, fakespacer.MaxMessageSize)...)), uint8(0), uint8(0), mode) // oversize
-		f.Add(fuzzSeed(append(bytes.Join(pair, nil), 0x05, 0x01)), uint8(0), uint8(0), mode)                              // whole ones, then a cut one
+		f.Add(wiretest.Seed(session...), uint8(0), uint8(0), mode)                                 // one request per sendmsg
+		f.Add(wiretest.Seed(bytes.Join(pair, nil)), uint8(0), uint8(0), mode)                      // two glued in one write
+		f.Add(wiretest.Seed(first[:len(first)/2]), uint8(0), uint8(0), mode)                       // half a request
+		f.Add(wiretest.Seed(first[:len(first)/2], first[len(first)/2:]), uint8(0), uint8(0), mode) // both halves
+		f.Add(wiretest.Seed(fakespacer.Garbage(), session[0]), uint8(0), uint8(0), mode)
+		f.Add(wiretest.Seed([]byte{0xff, 0xff, 0x01, 0x02, 0x00, 0x7f}), uint8(3), uint8(1), mode)
+		f.Add(wiretest.Seed(httpLine), uint8(0), uint8(0), mode)
+		f.Add(wiretest.Seed(session...), uint8(2), uint8(1), mode)     // fds with the first request
+		f.Add(wiretest.Seed(session...), uint8(3), uint8(0b110), mode) // fds with two others
+		f.Add(wiretest.Seed(session...), uint8(17), uint8(1), mode)    // one above the fake's room: MSG_CTRUNC
+		f.Add(wiretest.Seed(session...), uint8(fuzzMaxFds), uint8(0xff), mode)
+		f.Add(wiretest.Seed(unknown, session[1]), uint8(0), uint8(0), mode)
+		f.Add(wiretest.Seed(mismatch, session[2]), uint8(0), uint8(0), mode)
+		f.Add(wiretest.Seed(noTypes), uint8(0), uint8(0), mode)
+		f.Add(wiretest.Seed(append(bytes.Clone(first), make([]byte, fakespacer.MaxMessageSize)...)), uint8(0), uint8(0), mode) // oversize
+		f.Add(wiretest.Seed(append(bytes.Join(pair, nil), 0x05, 0x01)), uint8(0), uint8(0), mode)                              // whole ones, then a cut one
 	}
 	// the reference as backend: real namespaces and a real sub-service
-	f.Add(fuzzSeed(session...), uint8(1), uint8(1), uint8(fuzzBackend))
-	f.Add(fuzzSeed(bytes.Join(pair, nil)), uint8(0), uint8(0), uint8(fuzzBackend|fuzzVariant))
+	f.Add(wiretest.Seed(session...), uint8(1), uint8(1), uint8(fuzzBackend))
+	f.Add(wiretest.Seed(bytes.Join(pair, nil)), uint8(0), uint8(0), uint8(fuzzBackend|fuzzVariant))
 
 	f.Fuzz(func(t *testing.T, data []byte, nfds, fdChunks, mode uint8) {
-		chunks := fuzzChunks(data)
+		chunks := wiretest.Chunks(data, fuzzMaxChunks)
 		if len(chunks) == 0 {
 			return // nothing to send
 		}
@@ -184,7 +133,7 @@ func FuzzFakeServiceRequests(f *testing.F) {
 			_ = fakespacer.Serve(service, cfg)
 		}()
 		answered := make(chan error, 1)
-		go func() { answered <- fuzzDrain(client) }()
+		go func() { answered <- wiretest.Responses(client, fuzzTimeout) }()
 
 		for i, chunk := range chunks {
 			var oob []byte
@@ -220,32 +169,12 @@ func FuzzFakeServiceRequests(f *testing.F) {
 		}
 		client.Close()
 		// A sub-service of the backend ends once its Conn was closed (by
-		// fuzzDrain) and is reaped a moment later: only then does its
+		// wiretest.Responses) and is reaped a moment later: only then does its
 		// reaper goroutine end. Polled often, as the goroutines of this
 		// input are mostly just returning: a fuzzer's time is execs.
 		g.Eventually(gleak.Goroutines).WithTimeout(fuzzTimeout).WithPolling(time.Millisecond).ShouldNot(gleak.HaveLeaked(goodgos))
 		g.Eventually(fdooze.Filedescriptors).WithTimeout(fuzzTimeout).WithPolling(time.Millisecond).ShouldNot(fdooze.HaveLeakedFds(goodfds))
 	})
-}
-
-// fuzzSocketpair returns the fake's and the client's end of a connection.
-func fuzzSocketpair(t *testing.T) (service, client *net.UnixConn) {
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fuzzConn(t, pair[0]), fuzzConn(t, pair[1])
-}
-
-// fuzzConn wraps the socket fd, which it takes over.
-func fuzzConn(t *testing.T, fd int) *net.UnixConn {
-	f := os.NewFile(uintptr(fd), "spacer socket")
-	defer f.Close()
-	conn, err := net.FileConn(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return conn.(*net.UnixConn)
 }
 
 // fuzzFds returns n fds to attach, /dev/null and both ends of a pipe by
@@ -276,59 +205,32 @@ func fuzzFds(t *testing.T, n int) ([]int, func()) {
 	}
 }
 
-// fuzzConsumed waits until the fake has read everything sent so far (its
-// receive queue is empty) or has ended; false once it has ended.
-func fuzzConsumed(t *testing.T, service *net.UnixConn, served <-chan struct{}) bool {
-	rc, err := service.SyscallConn()
+// fuzzMessages returns the messages a real client's encoder sends for reqs
+// on one connection (wiretest.Messages).
+func fuzzMessages(f *testing.F, reqs ...api.Request) [][]byte {
+	msgs, err := wiretest.Messages(reqs...)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return msgs
+}
+
+// fuzzSocketpair returns the served end and the client's end of a
+// connection.
+func fuzzSocketpair(t *testing.T) (service, client *net.UnixConn) {
+	service, client, err := wiretest.Socketpair()
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(fuzzTimeout)
-	for {
-		var queued int
-		var ioctlErr error
-		if err := rc.Control(func(fd uintptr) { queued, ioctlErr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }); err != nil {
-			return false // closed: Serve has ended
-		}
-		if ioctlErr != nil {
-			t.Fatalf("SIOCINQ of the fake's socket: %v", ioctlErr)
-		}
-		if queued == 0 {
-			return true
-		}
-		select {
-		case <-served:
-			return false
-		case <-time.After(100 * time.Microsecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the fake left %d bytes unread for %v", queued, fuzzTimeout)
-		}
-	}
+	return service, client
 }
 
-// fuzzDrain receives responses as the reference client does until the
-// fake closes the connection, closing the fds they bring (a sub-service
-// ends with its Conn). Anything but a registered response, or a reset
-// (the fake closed with requests unread), is an error.
-func fuzzDrain(client *net.UnixConn) error {
-	wc := wire.NewConn(client, fuzzTimeout)
-	for {
-		resp, err := wc.ReceiveResponse()
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
-				return nil
-			}
-			return err
-		}
-		switch resp := resp.(type) {
-		case *api.ErrorResponse:
-		case *api.RoomsResponse:
-			_ = resp.Close()
-		case *api.SubspaceResponse:
-			_ = resp.Close()
-		default:
-			return fmt.Errorf("response is a %T, allowed a spacer response", resp)
-		}
+// fuzzConsumed waits until the served end has read everything sent so far
+// (wiretest.Drained); false once it has ended.
+func fuzzConsumed(t *testing.T, service *net.UnixConn, served <-chan struct{}) bool {
+	ok, err := wiretest.Drained(service, served, fuzzTimeout)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return ok
 }

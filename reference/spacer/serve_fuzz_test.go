@@ -2,13 +2,8 @@ package spacer_test
 
 import (
 	"bytes"
-	"encoding/binary"
-	"encoding/gob"
-	"errors"
-	"io"
 	"net"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +15,7 @@ import (
 	"github.com/wirecert/wirecert/reference/spacer"
 	"github.com/wirecert/wirecert/reference/spacer/api"
 	"github.com/wirecert/wirecert/reference/spacer/wire"
+	"github.com/wirecert/wirecert/reference/spacer/wire/wiretest"
 )
 
 const (
@@ -32,50 +28,6 @@ const (
 	// response, the leak checks.
 	fuzzTimeout = 10 * time.Second
 )
-
-// fuzzChunks cuts data into at most fuzzMaxChunks sendmsg payloads, each
-// after its length in two big-endian bytes; the last takes what is left.
-func fuzzChunks(data []byte) [][]byte {
-	var chunks [][]byte
-	for len(data) >= 2 && len(chunks) < fuzzMaxChunks {
-		n := int(binary.BigEndian.Uint16(data))
-		data = data[2:]
-		if n > len(data) || len(chunks) == fuzzMaxChunks-1 {
-			n = len(data)
-		}
-		if n > 0 {
-			chunks = append(chunks, data[:n])
-		}
-		data = data[n:]
-	}
-	return chunks
-}
-
-// fuzzSeed joins chunks the way fuzzChunks cuts them.
-func fuzzSeed(chunks ...[]byte) []byte {
-	var b []byte
-	for _, c := range chunks {
-		b = binary.BigEndian.AppendUint16(b, uint16(len(c)))
-		b = append(b, c...)
-	}
-	return b
-}
-
-// fuzzMessages returns the messages a client's encoder sends for reqs on
-// one connection, the first carrying the type definitions.
-func fuzzMessages(f *testing.F, reqs ...api.Request) [][]byte {
-	var buf bytes.Buffer
-	enc := gob.NewEncoder(&buf)
-	msgs := make([][]byte, 0, len(reqs))
-	for _, req := range reqs {
-		buf.Reset()
-		if err := enc.Encode(&req); err != nil {
-			f.Fatal(err)
-		}
-		msgs = append(msgs, bytes.Clone(wire.ToWire(buf.Bytes())))
-	}
-	return msgs
-}
 
 // FuzzServeRequests feeds the service side of a connection what a client
 // may send: up to 8 sendmsgs (whole, cut or glued gob messages, garbage),
@@ -98,20 +50,20 @@ func FuzzServeRequests(f *testing.F) {
 		copy(unknown[i:], "*api.RoomyRequest") // same length, no such type
 	}
 	first := session[0]
-	f.Add(fuzzSeed(session...), uint8(0), uint8(0), false)
-	f.Add(fuzzSeed(session...), uint8(2), uint8(1), false)               // fds along with a request
-	f.Add(fuzzSeed(session...), uint8(1), uint8(0), true)                // received as fd 0
-	f.Add(fuzzSeed(session...), uint8(wire.MaxFds+1), uint8(2), false)   // MSG_CTRUNC
-	f.Add(fuzzSeed(session...), uint8(fuzzMaxFds), uint8(0), true)       // the most, one at 0
-	f.Add(fuzzSeed(bytes.Join(session, nil)), uint8(0), uint8(0), false) // glued: one sendmsg
-	f.Add(fuzzSeed(first[:len(first)/2], first[len(first)/2:]), uint8(0), uint8(0), false)
-	f.Add(fuzzSeed(unknown, session[1]), uint8(0), uint8(0), false)
-	f.Add(fuzzSeed(sub...), uint8(0), uint8(0), false)
-	f.Add(fuzzSeed(append(bytes.Clone(first), make([]byte, wire.MaxMessageSize)...)), uint8(0), uint8(0), false)
-	f.Add(fuzzSeed([]byte{0xff, 0xff, 0x01, 0x02}), uint8(3), uint8(0), true)
+	f.Add(wiretest.Seed(session...), uint8(0), uint8(0), false)
+	f.Add(wiretest.Seed(session...), uint8(2), uint8(1), false)               // fds along with a request
+	f.Add(wiretest.Seed(session...), uint8(1), uint8(0), true)                // received as fd 0
+	f.Add(wiretest.Seed(session...), uint8(wire.MaxFds+1), uint8(2), false)   // MSG_CTRUNC
+	f.Add(wiretest.Seed(session...), uint8(fuzzMaxFds), uint8(0), true)       // the most, one at 0
+	f.Add(wiretest.Seed(bytes.Join(session, nil)), uint8(0), uint8(0), false) // glued: one sendmsg
+	f.Add(wiretest.Seed(first[:len(first)/2], first[len(first)/2:]), uint8(0), uint8(0), false)
+	f.Add(wiretest.Seed(unknown, session[1]), uint8(0), uint8(0), false)
+	f.Add(wiretest.Seed(sub...), uint8(0), uint8(0), false)
+	f.Add(wiretest.Seed(append(bytes.Clone(first), make([]byte, wire.MaxMessageSize)...)), uint8(0), uint8(0), false)
+	f.Add(wiretest.Seed([]byte{0xff, 0xff, 0x01, 0x02}), uint8(3), uint8(0), true)
 
 	f.Fuzz(func(t *testing.T, data []byte, nfds, fdChunk uint8, lowFd bool) {
-		chunks := fuzzChunks(data)
+		chunks := wiretest.Chunks(data, fuzzMaxChunks)
 		if len(chunks) == 0 {
 			return // nothing to send
 		}
@@ -119,11 +71,7 @@ func FuzzServeRequests(f *testing.F) {
 		goodfds := fdooze.Filedescriptors()
 		goodgos := gleak.Goroutines()
 
-		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		service, client := fuzzConn(t, pair[0]), fuzzConn(t, pair[1])
+		service, client := fuzzSocketpair(t)
 		null, err := os.Open(os.DevNull)
 		if err != nil {
 			t.Fatal(err)
@@ -145,7 +93,7 @@ func FuzzServeRequests(f *testing.F) {
 			_ = spacer.Serve(service, spacer.WithIdleTimeout(fuzzTimeout))
 		}()
 		answered := make(chan error, 1)
-		go func() { answered <- drainResponses(client) }()
+		go func() { answered <- wiretest.Responses(client, fuzzTimeout) }()
 
 		for i, chunk := range chunks {
 			var oob []byte
@@ -158,7 +106,7 @@ func FuzzServeRequests(f *testing.F) {
 			}
 			// Each recvmsg of Serve's gets one chunk (or part of it), not
 			// whatever the scheduler let pile up: the input decides.
-			if !consumed(t, service, served) {
+			if !fuzzConsumed(t, service, served) {
 				break
 			}
 		}
@@ -188,66 +136,6 @@ func FuzzServeRequests(f *testing.F) {
 	})
 }
 
-// consumed waits until Serve has read everything sent so far (the
-// service's receive queue is empty) or has ended; false once it has ended.
-func consumed(t *testing.T, service *net.UnixConn, served <-chan struct{}) bool {
-	rc, err := service.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(fuzzTimeout)
-	for {
-		var queued int
-		var ioctlErr error
-		if err := rc.Control(func(fd uintptr) { queued, ioctlErr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }); err != nil {
-			return false // closed: Serve has ended
-		}
-		if ioctlErr != nil {
-			t.Fatalf("SIOCINQ of the service's socket: %v", ioctlErr)
-		}
-		if queued == 0 {
-			return true
-		}
-		select {
-		case <-served:
-			return false
-		case <-time.After(100 * time.Microsecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Serve left %d bytes unread for %v", queued, fuzzTimeout)
-		}
-	}
-}
-
-// fuzzConn wraps the socket fd, which it takes over.
-func fuzzConn(t *testing.T, fd int) *net.UnixConn {
-	f := os.NewFile(uintptr(fd), "spacer socket")
-	defer f.Close()
-	conn, err := net.FileConn(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return conn.(*net.UnixConn)
-}
-
-// drainResponses receives responses until the service closes the
-// connection, closing the fds they bring (a sub-service ends with its Conn).
-func drainResponses(client *net.UnixConn) error {
-	wc := wire.NewConn(client, fuzzTimeout)
-	for {
-		resp, err := wc.ReceiveResponse()
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
-				return nil
-			}
-			return err
-		}
-		if c, ok := resp.(interface{ Close() error }); ok {
-			_ = c.Close()
-		}
-	}
-}
-
 // freeFd0 moves stdin away, so that the next fd anyone opens or receives
 // is fd 0, and returns where it went. Only 0: 1 and 2 must stay, to carry
 // a crash's report.
@@ -262,15 +150,53 @@ func freeFd0(t *testing.T) int {
 	return saved
 }
 
-// restoreFd0 puts stdin back, after checking nobody left an fd at 0.
+// restoreFd0 puts stdin back, after checking nobody left an fd at 0. The
+// service may hold one there a moment longer: its reaper's epoll fd, made
+// while fd 0 was free, lives until the last sub-service is reaped.
 func restoreFd0(t *testing.T, saved int) {
-	if _, err := unix.FcntlInt(0, unix.F_GETFD, 0); err == nil {
-		what, _ := os.Readlink("/proc/self/fd/0")
-		unix.Close(0)
-		t.Errorf("fd 0 left open while it was free: %s", what)
+	for deadline := time.Now().Add(fuzzTimeout); ; time.Sleep(time.Millisecond) {
+		if _, err := unix.FcntlInt(0, unix.F_GETFD, 0); err != nil {
+			break // free
+		}
+		if time.Now().After(deadline) {
+			what, _ := os.Readlink("/proc/self/fd/0")
+			unix.Close(0)
+			t.Errorf("fd 0 left open %v after the connection ended, while it was free: %s", fuzzTimeout, what)
+			break
+		}
 	}
 	if err := unix.Dup3(saved, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	unix.Close(saved)
+}
+
+// fuzzMessages returns the messages a real client's encoder sends for reqs
+// on one connection (wiretest.Messages).
+func fuzzMessages(f *testing.F, reqs ...api.Request) [][]byte {
+	msgs, err := wiretest.Messages(reqs...)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return msgs
+}
+
+// fuzzSocketpair returns the served end and the client's end of a
+// connection.
+func fuzzSocketpair(t *testing.T) (service, client *net.UnixConn) {
+	service, client, err := wiretest.Socketpair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return service, client
+}
+
+// fuzzConsumed waits until the served end has read everything sent so far
+// (wiretest.Drained); false once it has ended.
+func fuzzConsumed(t *testing.T, service *net.UnixConn, served <-chan struct{}) bool {
+	ok, err := wiretest.Drained(service, served, fuzzTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
 }
