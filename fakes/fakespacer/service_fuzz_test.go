@@ -2,7 +2,6 @@ package fakespacer_test
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"testing"
 	"time"
@@ -59,7 +58,7 @@ func FuzzFakeServiceRequests(f *testing.F) {
 	if os.Getenv("GORACE") == "" {
 		f.Setenv("GORACE", "atexit_sleep_ms=0")
 	}
-	session := fuzzMessages(f,
+	session := wiretest.Messages(f,
 		&api.RoomsRequest{Spaces: unix.CLONE_NEWNET | unix.CLONE_NEWUTS},
 		&api.SubspaceRequest{Spaces: unix.CLONE_NEWUSER},
 		&api.RoomsRequest{Spaces: 0},
@@ -67,7 +66,7 @@ func FuzzFakeServiceRequests(f *testing.F) {
 		&api.SubspaceRequest{Spaces: 1 << 40},
 	)
 	first := session[0]
-	pair := fuzzMessages(f,
+	pair := wiretest.Messages(f,
 		&api.RoomsRequest{Spaces: unix.CLONE_NEWIPC},
 		&api.SubspaceRequest{Spaces: unix.CLONE_NEWPID},
 	)
@@ -118,7 +117,7 @@ func FuzzFakeServiceRequests(f *testing.F) {
 		goodfds := fdooze.Filedescriptors()
 		goodgos := gleak.Goroutines()
 
-		service, client := fuzzSocketpair(t)
+		service, client := wiretest.Socketpair(t)
 		fds, closeFds := fuzzFds(t, int(nfds)%(fuzzMaxFds+1))
 		cfg := fakespacer.Config{OwnNamespaces: mode&fuzzBackend != fuzzBackend, IdleTimeout: fuzzIdleTimeout}
 		if mode&fuzzVariant != 0 {
@@ -146,7 +145,7 @@ func FuzzFakeServiceRequests(f *testing.F) {
 			}
 			// Each recvmsg of the fake's gets one chunk (or part of it),
 			// not whatever the scheduler let pile up: the input decides.
-			if !fuzzConsumed(t, service, served) {
+			if !wiretest.Drained(t, service, served, fuzzTimeout) {
 				break
 			}
 		}
@@ -203,34 +202,4 @@ func fuzzFds(t *testing.T, n int) ([]int, func()) {
 			unix.Close(fd)
 		}
 	}
-}
-
-// fuzzMessages returns the messages a real client's encoder sends for reqs
-// on one connection (wiretest.Messages).
-func fuzzMessages(f *testing.F, reqs ...api.Request) [][]byte {
-	msgs, err := wiretest.Messages(reqs...)
-	if err != nil {
-		f.Fatal(err)
-	}
-	return msgs
-}
-
-// fuzzSocketpair returns the served end and the client's end of a
-// connection.
-func fuzzSocketpair(t *testing.T) (service, client *net.UnixConn) {
-	service, client, err := wiretest.Socketpair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return service, client
-}
-
-// fuzzConsumed waits until the served end has read everything sent so far
-// (wiretest.Drained); false once it has ended.
-func fuzzConsumed(t *testing.T, service *net.UnixConn, served <-chan struct{}) bool {
-	ok, err := wiretest.Drained(service, served, fuzzTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ok
 }

@@ -2,7 +2,6 @@ package spacer_test
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"testing"
 	"time"
@@ -38,13 +37,13 @@ const (
 // closed as it arrives, and they are reaped). Real requests do their real
 // work, so as root a valid one creates namespaces or a sub-service.
 func FuzzServeRequests(f *testing.F) {
-	session := fuzzMessages(f,
+	session := wiretest.Messages(f,
 		&api.RoomsRequest{Spaces: 0},
 		&api.SubspaceRequest{Spaces: unix.CLONE_NEWNET},
 		&api.RoomsRequest{Spaces: 1 << 40},
 		&api.RoomsRequest{Spaces: unix.CLONE_NEWUTS},
 	)
-	sub := fuzzMessages(f, &api.SubspaceRequest{Spaces: unix.CLONE_NEWPID})
+	sub := wiretest.Messages(f, &api.SubspaceRequest{Spaces: unix.CLONE_NEWPID})
 	unknown := bytes.Clone(session[0])
 	if i := bytes.Index(unknown, []byte("*api.RoomsRequest")); i >= 0 {
 		copy(unknown[i:], "*api.RoomyRequest") // same length, no such type
@@ -71,7 +70,7 @@ func FuzzServeRequests(f *testing.F) {
 		goodfds := fdooze.Filedescriptors()
 		goodgos := gleak.Goroutines()
 
-		service, client := fuzzSocketpair(t)
+		service, client := wiretest.Socketpair(t)
 		null, err := os.Open(os.DevNull)
 		if err != nil {
 			t.Fatal(err)
@@ -106,7 +105,7 @@ func FuzzServeRequests(f *testing.F) {
 			}
 			// Each recvmsg of Serve's gets one chunk (or part of it), not
 			// whatever the scheduler let pile up: the input decides.
-			if !fuzzConsumed(t, service, served) {
+			if !wiretest.Drained(t, service, served, fuzzTimeout) {
 				break
 			}
 		}
@@ -169,34 +168,4 @@ func restoreFd0(t *testing.T, saved int) {
 		t.Fatal(err)
 	}
 	unix.Close(saved)
-}
-
-// fuzzMessages returns the messages a real client's encoder sends for reqs
-// on one connection (wiretest.Messages).
-func fuzzMessages(f *testing.F, reqs ...api.Request) [][]byte {
-	msgs, err := wiretest.Messages(reqs...)
-	if err != nil {
-		f.Fatal(err)
-	}
-	return msgs
-}
-
-// fuzzSocketpair returns the served end and the client's end of a
-// connection.
-func fuzzSocketpair(t *testing.T) (service, client *net.UnixConn) {
-	service, client, err := wiretest.Socketpair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return service, client
-}
-
-// fuzzConsumed waits until the served end has read everything sent so far
-// (wiretest.Drained); false once it has ended.
-func fuzzConsumed(t *testing.T, service *net.UnixConn, served <-chan struct{}) bool {
-	ok, err := wiretest.Drained(service, served, fuzzTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ok
 }

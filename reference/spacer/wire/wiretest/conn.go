@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"syscall"
+	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -15,68 +16,60 @@ import (
 	"github.com/wirecert/wirecert/reference/spacer/wire"
 )
 
-// ErrUnread is what Drained returns when the peer left bytes unread too
-// long.
-var ErrUnread = errors.New("wiretest: the peer left bytes unread")
-
-// Socketpair returns both ends of a connected unix stream socketpair.
-func Socketpair() (a, b *net.UnixConn, err error) {
+// Socketpair returns both ends of a connected unix stream socketpair, or
+// fails tb.
+func Socketpair(tb testing.TB) (a, b *net.UnixConn) {
+	tb.Helper()
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("wiretest: socketpair: %w", err)
+		tb.Fatalf("wiretest: socketpair: %v", err)
 	}
-	if a, err = fileConn(pair[0]); err != nil {
-		unix.Close(pair[1])
-		return nil, nil, err
-	}
-	if b, err = fileConn(pair[1]); err != nil {
-		a.Close()
-		return nil, nil, err
-	}
-	return a, b, nil
+	return fileConn(tb, pair[0]), fileConn(tb, pair[1])
 }
 
 // fileConn wraps the socket fd, which it takes over.
-func fileConn(fd int) (*net.UnixConn, error) {
+func fileConn(tb testing.TB, fd int) *net.UnixConn {
+	tb.Helper()
 	f := os.NewFile(uintptr(fd), "spacer socket")
 	defer f.Close()
 	conn, err := net.FileConn(f)
 	if err != nil {
-		return nil, fmt.Errorf("wiretest: %w", err)
+		tb.Fatalf("wiretest: %v", err)
 	}
-	return conn.(*net.UnixConn), nil
+	return conn.(*net.UnixConn)
 }
 
 // Drained waits until the peer reading conn has read everything sent so
 // far (conn's receive queue is empty), so that each of its recvmsgs gets
 // one sendmsg as the input decides, not what the scheduler let pile up. It
 // returns false once the peer has ended (ended is closed, or conn is), and
-// ErrUnread when bytes stay queued longer than within.
-func Drained(conn *net.UnixConn, ended <-chan struct{}, within time.Duration) (bool, error) {
+// fails tb when bytes stay queued longer than within.
+func Drained(tb testing.TB, conn *net.UnixConn, ended <-chan struct{}, within time.Duration) bool {
+	tb.Helper()
 	rc, err := conn.SyscallConn()
 	if err != nil {
-		return false, fmt.Errorf("wiretest: %w", err)
+		tb.Fatalf("wiretest: %v", err)
 	}
 	deadline := time.Now().Add(within)
 	for {
 		var queued int
 		var ioctlErr error
 		if err := rc.Control(func(fd uintptr) { queued, ioctlErr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }); err != nil {
-			return false, nil // closed: the peer has ended
+			return false // closed: the peer has ended
 		}
 		if ioctlErr != nil {
-			return false, fmt.Errorf("wiretest: SIOCINQ of the peer's socket: %w", ioctlErr)
+			tb.Fatalf("wiretest: SIOCINQ of the peer's socket: %v", ioctlErr)
 		}
 		if queued == 0 {
-			return true, nil
+			return true
 		}
 		select {
 		case <-ended:
-			return false, nil
+			return false
 		case <-time.After(100 * time.Microsecond):
 		}
 		if time.Now().After(deadline) {
-			return false, fmt.Errorf("%w: %d bytes for %v", ErrUnread, queued, within)
+			tb.Fatalf("wiretest: the peer left %d bytes unread for %v", queued, within)
 		}
 	}
 }

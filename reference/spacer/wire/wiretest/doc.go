@@ -3,6 +3,7 @@
 // sendmsgs (Chunks, and Seed for the input that cuts into given ones), a
 // client's gob messages on one stream (Messages), a wait until the peer
 // has read everything sent (Drained), and a reader of every response until
-// the peer closes (Responses). It serves the fuzz targets of the reference
+// the peer closes (Responses). What cannot be built fails the testing.TB
+// given. It serves the fuzz targets of the reference
 // service and of the fake one, which feed their peers the same way.
 package wiretest

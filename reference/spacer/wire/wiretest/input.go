@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/gob"
-	"fmt"
+	"testing"
 
 	"github.com/wirecert/wirecert/reference/spacer/api"
 	"github.com/wirecert/wirecert/reference/spacer/wire"
@@ -41,17 +41,19 @@ func Seed(chunks ...[]byte) []byte {
 
 // Messages returns the messages a real client's encoder sends for reqs on
 // one connection, in the wire's type names: one gob stream, so the first
-// carries the type definitions and the others rely on them.
-func Messages(reqs ...api.Request) ([][]byte, error) {
+// carries the type definitions and the others rely on them. A request
+// that does not encode fails tb.
+func Messages(tb testing.TB, reqs ...api.Request) [][]byte {
+	tb.Helper()
 	var buf bytes.Buffer
 	enc := gob.NewEncoder(&buf)
 	msgs := make([][]byte, 0, len(reqs))
 	for i, req := range reqs {
 		buf.Reset()
 		if err := enc.Encode(&req); err != nil {
-			return nil, fmt.Errorf("wiretest: encoding request %d (%T): %w", i+1, req, err)
+			tb.Fatalf("wiretest: encoding request %d (%T): %v", i+1, req, err)
 		}
 		msgs = append(msgs, bytes.Clone(wire.ToWire(buf.Bytes())))
 	}
-	return msgs, nil
+	return msgs
 }
