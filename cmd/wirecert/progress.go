@@ -11,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/wirecert/wirecert/conformance/report"
 	"github.com/wirecert/wirecert/conformance/requirement"
 )
 
@@ -48,16 +49,8 @@ func (p *progress) begin(total int, suites string, seed int64, procs int, dryRun
 	if dryRun {
 		verb, where = "listing (dry run)", "without running them"
 	}
-	fmt.Fprintf(p.out, "wirecert: %s %s of %s (random seed %d) %s\n", verb, specCount(total), suites, seed, where)
+	fmt.Fprintf(p.out, "wirecert: %s %s of %s (random seed %d) %s\n", verb, report.Count(total, "spec"), suites, seed, where)
 	p.redraw()
-}
-
-// specCount is "1 spec", "374 specs".
-func specCount(n int) string {
-	if n == 1 {
-		return "1 spec"
-	}
-	return fmt.Sprintf("%d specs", n)
 }
 
 // counts tells whether sr is one of the run's specs: a selected It, not

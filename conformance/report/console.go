@@ -110,11 +110,11 @@ func (s Summary) writeTotals(bw *bufio.Writer) {
 	}
 	t, c := s.Totals, s.Totals.SpecOutcomes
 	fmt.Fprintf(bw, "%s: %d passed, %d passed (limited), %d failed, %d failed (should), %d blocked, %d skipped, %d not applicable, %d interrupted\n",
-		count(t.Requirements, "requirement"), t.Passed, t.Limited, t.Failed, t.FailedShould, t.Blocked, t.Skipped, t.NotApplicable, t.Interrupted)
+		Count(t.Requirements, "requirement"), t.Passed, t.Limited, t.Failed, t.FailedShould, t.Blocked, t.Skipped, t.NotApplicable, t.Interrupted)
 	fmt.Fprintf(bw, "%s: %d passed (%d limited), %d failed at must level, %d failed at should level (%d of them in requirements that also failed at must level), %d blocked, %d skipped, %d not applicable, %d interrupted; in %.1fs\n",
-		count(t.Specs, "spec"), c.Passed, c.Limited, c.FailedMust, c.FailedShould, c.FailedShouldInFailed, c.Blocked, c.Skipped, c.NotApplicable, c.Interrupted, s.DurationSeconds)
+		Count(t.Specs, "spec"), c.Passed, c.Limited, c.FailedMust, c.FailedShould, c.FailedShouldInFailed, c.Blocked, c.Skipped, c.NotApplicable, c.Interrupted, s.DurationSeconds)
 	if t.Unchecked > 0 {
-		fmt.Fprintf(bw, "%s left unchecked:\n", count(t.Unchecked, "must-level requirement"))
+		fmt.Fprintf(bw, "%s left unchecked:\n", Count(t.Unchecked, "must-level requirement"))
 		for _, r := range s.Requirements {
 			if r.Unchecked != "" {
 				fmt.Fprintf(bw, "  %s: %s\n", r.ID, firstLine(r.Unchecked))
@@ -146,7 +146,7 @@ func writeMessage(w io.Writer, indent, msg string) {
 		fmt.Fprintf(w, "%s%s\n", indent, l)
 	}
 	if more := len(lines) - len(shown); more > 0 {
-		fmt.Fprintf(w, "%s(%s more: the JSON and JUnit reports have the whole message)\n", indent, count(more, "line"))
+		fmt.Fprintf(w, "%s(%s more: the JSON and JUnit reports have the whole message)\n", indent, Count(more, "line"))
 	}
 }
 

@@ -57,12 +57,12 @@ func newHTMLTranscript(t Transcript, show bool, hexLeft *int) *htmlTranscript {
 	if len(t.Events) == 0 && t.DroppedEvents == 0 && t.DroppedBytes == 0 {
 		return nil
 	}
-	ht := &htmlTranscript{Count: count(len(t.Events), "event"), Shown: show}
+	ht := &htmlTranscript{Count: Count(len(t.Events), "event"), Shown: show}
 	if t.DroppedEvents > 0 {
-		ht.Notes = append(ht.Notes, fmt.Sprintf("the recorder dropped %s before the first one shown", count(t.DroppedEvents, "event")))
+		ht.Notes = append(ht.Notes, fmt.Sprintf("the recorder dropped %s before the first one shown", Count(t.DroppedEvents, "event")))
 	}
 	if t.DroppedBytes > 0 {
-		ht.Notes = append(ht.Notes, fmt.Sprintf("the transcript lacks %s of the wire (dropped events, or the cut-off ends of long chunks)", count(int(t.DroppedBytes), "byte")))
+		ht.Notes = append(ht.Notes, fmt.Sprintf("the transcript lacks %s of the wire (dropped events, or the cut-off ends of long chunks)", Count(int(t.DroppedBytes), "byte")))
 	}
 	if !show {
 		ht.Notes = append(ht.Notes, "not shown for a spec that passed or did not run; the JSON report holds it")
@@ -94,9 +94,9 @@ func newHTMLTranscript(t Transcript, show bool, hexLeft *int) *htmlTranscript {
 		case e.Closed:
 			he.Size = "closed"
 		case size > len(e.Bytes):
-			he.Size = fmt.Sprintf("%s, the first %d kept", count(size, "byte"), len(e.Bytes))
+			he.Size = fmt.Sprintf("%s, the first %d kept", Count(size, "byte"), len(e.Bytes))
 		default:
-			he.Size = count(size, "byte")
+			he.Size = Count(size, "byte")
 		}
 		if len(e.Bytes) > 0 {
 			if *hexLeft <= 0 {
@@ -113,7 +113,7 @@ func newHTMLTranscript(t Transcript, show bool, hexLeft *int) *htmlTranscript {
 	}
 	if unshown > 0 {
 		ht.Notes = append(ht.Notes, fmt.Sprintf("the hex of %s is left out: the page dumps at most %d bytes in all; the JSON report holds them",
-			count(unshown, "event"), htmlHexBudget))
+			Count(unshown, "event"), htmlHexBudget))
 	}
 	return ht
 }

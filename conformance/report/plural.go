@@ -2,8 +2,9 @@ package report
 
 import "fmt"
 
-// count is n and noun, plural unless n is 1: "1 requirement", "2 specs".
-func count(n int, noun string) string {
+// Count is n and noun, plural unless n is 1: "1 requirement", "2 specs".
+// Every count the reports and the CLI print in words goes through it.
+func Count(n int, noun string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, noun)
 	}

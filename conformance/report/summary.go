@@ -420,7 +420,7 @@ func Summarize(r types.Report, opts Options) Summary {
 		if !slices.Contains(req.Levels, res.Level) {
 			req.Levels = append(req.Levels, res.Level)
 		}
-		req.count(res)
+		req.Count(res)
 	}
 	for _, req := range byID {
 		slices.Sort(req.Levels) // "must" before "should"
@@ -468,7 +468,7 @@ func result(s Summary) Result {
 }
 
 // count adds res to req's counts.
-func (req *RequirementResult) count(res SpecResult) {
+func (req *RequirementResult) Count(res SpecResult) {
 	switch res.Outcome {
 	case OutcomePassed:
 		req.Passed++

@@ -79,7 +79,7 @@ func (t Transcript) Tail(n int) string {
 		what += " before the failure"
 	}
 	earlier := len(events) - len(shown) + t.DroppedEvents
-	fmt.Fprintf(&b, "%s: last %d of %s", what, len(shown), count(len(shown)+earlier, "event"))
+	fmt.Fprintf(&b, "%s: last %d of %s", what, len(shown), Count(len(shown)+earlier, "event"))
 	if t.DroppedEvents > 0 {
 		fmt.Fprintf(&b, " (%d dropped from the transcript)", t.DroppedEvents)
 	}
@@ -102,7 +102,7 @@ func (e TranscriptEvent) summary() string {
 	if e.Closed {
 		return e.Decoded
 	}
-	parts := []string{count(e.Size, "byte")}
+	parts := []string{Count(e.Size, "byte")}
 	if e.Decoded != "" {
 		parts = append(parts, firstLine(e.Decoded))
 	}

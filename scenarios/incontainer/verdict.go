@@ -54,16 +54,8 @@ func Totals(s report.Summary) string {
 	t, c := s.Totals, s.Totals.SpecOutcomes
 	return fmt.Sprintf("%s, %s: %d passed, %d passed (limited), %d failed, %d failed (should), %d blocked, %d skipped, %d not applicable, %d interrupted; "+
 		"%s failed (%d in requirements failing at must level); %s unchecked; %s, exit %d",
-		counted(t.Specs, "spec"), counted(t.Requirements, "requirement"), t.Passed, t.Limited, t.Failed, t.FailedShould, t.Blocked, t.Skipped, t.NotApplicable, t.Interrupted,
-		counted(c.FailedShould, "should-level spec"), c.FailedShouldInFailed, counted(t.Unchecked, "must-level requirement"), s.Result, s.ExitCode)
-}
-
-// counted is "1 spec", "2 specs".
-func counted(n int, noun string) string {
-	if n != 1 {
-		noun += "s"
-	}
-	return fmt.Sprintf("%d %s", n, noun)
+		report.Count(t.Specs, "spec"), report.Count(t.Requirements, "requirement"), t.Passed, t.Limited, t.Failed, t.FailedShould, t.Blocked, t.Skipped, t.NotApplicable, t.Interrupted,
+		report.Count(c.FailedShould, "should-level spec"), c.FailedShouldInFailed, report.Count(t.Unchecked, "must-level requirement"), s.Result, s.ExitCode)
 }
 
 // maxMessage clips a failure message: the first part says what failed, the
