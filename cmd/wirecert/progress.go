@@ -73,7 +73,7 @@ func (p *progress) starting(sr types.SpecReport) {
 
 // finished counts a spec that ended.
 func (p *progress) finished(sr types.SpecReport) {
-	if !counts(sr) || sr.Failure.Message == claimedElsewhere {
+	if !counts(sr) {
 		return
 	}
 	p.mu.Lock()
