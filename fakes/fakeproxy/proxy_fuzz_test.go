@@ -7,18 +7,14 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/gleak"
-	"github.com/thediveo/fdooze"
-
 	"github.com/wirecert/wirecert/fakes/fakeproxy"
+	"github.com/wirecert/wirecert/internal/fuzzcheck"
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
 )
 
@@ -115,9 +111,9 @@ func FuzzFakeProxyShim(f *testing.F) {
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: proxy\r\n\r\n"))
 	f.Add([]byte(nil))
 
-	warmPoller(f)
+	fuzzcheck.WarmPoller(f)
 	f.Fuzz(func(t *testing.T, wire []byte) {
-		checkLeaks := noLeaks(t)
+		checkLeaks := fuzzcheck.NoLeaks(t)
 		p, err := fakeproxy.Start(fakeproxy.WithIdleTimeout(4 * fuzzBound))
 		if err != nil {
 			t.Fatal(err)
@@ -187,36 +183,6 @@ func FuzzFakeProxyShim(f *testing.F) {
 		conn.Close()
 		checkLeaks()
 	})
-}
-
-// warmPoller opens the runtime's network poller (its epoll fd and eventfd
-// stay open for good) before the first input's fd snapshot.
-func warmPoller(f *testing.F) {
-	dir, err := os.MkdirTemp("", "fakeproxy-warm")
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	ln, err := net.Listen("unix", filepath.Join(dir, "warm.sock"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	ln.Close()
-}
-
-// noLeaks snapshots the goroutines and fds now; the function it returns
-// fails t unless every goroutine and fd started since is gone within a few
-// seconds (a fuzz worker runs one input at a time, so nothing else comes
-// and goes meanwhile). A copy of reference/ccproxy's, another package.
-func noLeaks(t *testing.T) func() {
-	goroutines := gleak.Goroutines()
-	fds := fdooze.Filedescriptors()
-	return func() {
-		t.Helper()
-		g := gomega.NewWithT(t)
-		g.Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).ShouldNot(gleak.HaveLeaked(goroutines))
-		g.Eventually(fdooze.Filedescriptors).WithTimeout(5 * time.Second).ShouldNot(fdooze.HaveLeakedFds(fds))
-	}
 }
 
 // answerReader reads the fake's frames until its Close; it never stops

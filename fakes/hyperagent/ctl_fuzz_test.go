@@ -14,12 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/gleak"
-	"github.com/thediveo/fdooze"
-
 	"github.com/wirecert/wirecert/fakes/hyperagent"
 	"github.com/wirecert/wirecert/fakes/sockdir"
+	"github.com/wirecert/wirecert/internal/fuzzcheck"
 	"github.com/wirecert/wirecert/reference/ccproxy/hyperstart"
 )
 
@@ -114,9 +111,9 @@ func FuzzAgentCtl(f *testing.F) {
 	f.Add(false, []byte("GET / HTTP/1.1\r\n\r\n"), []byte("\x00\xff\x00\xff garbage"))
 	f.Add(true, []byte(nil), []byte(nil))
 
-	warmPoller(f)
+	fuzzcheck.WarmPoller(f)
 	f.Fuzz(func(t *testing.T, waitReady bool, ctlIn, ioIn []byte) {
-		checkLeaks := noLeaks(t)
+		checkLeaks := fuzzcheck.NoLeaks(t)
 		dir, err := sockdir.MkdirTemp("hyperagent-fuzz")
 		if err != nil {
 			t.Fatal(err)
@@ -207,36 +204,6 @@ func FuzzAgentCtl(f *testing.F) {
 		ioConn.Close()
 		checkLeaks()
 	})
-}
-
-// warmPoller opens the runtime's network poller (its epoll fd and eventfd
-// stay open for good) before the first input's fd snapshot.
-func warmPoller(f *testing.F) {
-	dir, err := sockdir.MkdirTemp("hyperagent-warm")
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	ln, err := net.Listen("unix", dir+"/warm.sock")
-	if err != nil {
-		f.Fatal(err)
-	}
-	ln.Close()
-}
-
-// noLeaks snapshots the goroutines and fds now; the function it returns
-// fails t unless every goroutine and fd started since is gone within a few
-// seconds (a fuzz worker runs one input at a time, so nothing else comes
-// and goes meanwhile). A copy of reference/ccproxy's, another package.
-func noLeaks(t *testing.T) func() {
-	goroutines := gleak.Goroutines()
-	fds := fdooze.Filedescriptors()
-	return func() {
-		t.Helper()
-		g := gomega.NewWithT(t)
-		g.Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).ShouldNot(gleak.HaveLeaked(goroutines))
-		g.Eventually(fdooze.Filedescriptors).WithTimeout(5 * time.Second).ShouldNot(fdooze.HaveLeakedFds(fds))
-	}
 }
 
 func fuzzDial(t *testing.T, path string) *net.UnixConn {

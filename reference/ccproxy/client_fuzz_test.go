@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wirecert/wirecert/internal/fuzzcheck"
 	"github.com/wirecert/wirecert/reference/ccproxy"
 	"github.com/wirecert/wirecert/reference/ccproxy/api"
 )
@@ -318,7 +319,7 @@ func FuzzClientResponses(f *testing.F) {
 		paced := in[0]&fuzzUnpaced == 0
 		pieces, whole := fuzzFrames(in[1:])
 
-		checkLeaks := noLeaks(t)
+		checkLeaks := fuzzcheck.NoLeaks(t)
 		clientConn, proxyConn := fuzzSocketpair(t)
 		var stdout, stderr keptWriter
 		c := ccproxy.NewClient(clientConn, ccproxy.WithTimeout(fuzzClientTimeout),

@@ -4,11 +4,7 @@ import (
 	"net"
 	"os"
 	"testing"
-	"time"
 
-	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/gleak"
-	"github.com/thediveo/fdooze"
 	"golang.org/x/sys/unix"
 )
 
@@ -31,19 +27,4 @@ func fuzzSocketpair(t testing.TB) (*net.UnixConn, *net.UnixConn) {
 		conns[i] = c.(*net.UnixConn)
 	}
 	return conns[0], conns[1]
-}
-
-// noLeaks snapshots the goroutines and fds now; the function it returns
-// fails t unless every goroutine and fd started since is gone within a few
-// seconds (a fuzz worker runs one input at a time, so nothing else comes
-// and goes meanwhile).
-func noLeaks(t *testing.T) func() {
-	goroutines := gleak.Goroutines()
-	fds := fdooze.Filedescriptors()
-	return func() {
-		t.Helper()
-		g := gomega.NewWithT(t)
-		g.Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).ShouldNot(gleak.HaveLeaked(goroutines))
-		g.Eventually(fdooze.Filedescriptors).WithTimeout(5 * time.Second).ShouldNot(fdooze.HaveLeakedFds(fds))
-	}
 }

@@ -1,0 +1,49 @@
+package fuzzcheck
+
+import (
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/onsi/gomega"
+	"github.com/onsi/gomega/gleak"
+	"github.com/thediveo/fdooze"
+	"golang.org/x/sys/unix"
+)
+
+// leakWait is how long NoLeaks's check waits for goroutines and fds to go.
+const leakWait = 5 * time.Second
+
+// NoLeaks snapshots the goroutines and fds now; the function it returns
+// fails tb unless every goroutine and fd started since is gone within a
+// few seconds.
+func NoLeaks(tb testing.TB) func() {
+	goroutines := gleak.Goroutines()
+	fds := fdooze.Filedescriptors()
+	return func() {
+		tb.Helper()
+		g := gomega.NewWithT(tb)
+		g.Eventually(gleak.Goroutines).WithTimeout(leakWait).ShouldNot(gleak.HaveLeaked(goroutines))
+		g.Eventually(fdooze.Filedescriptors).WithTimeout(leakWait).ShouldNot(fdooze.HaveLeakedFds(fds))
+	}
+}
+
+// WarmPoller opens the runtime's network poller (its epoll fd and eventfd
+// stay open for good) by putting a socket in it, so the first input's fd
+// snapshot already has them.
+func WarmPoller(tb testing.TB) {
+	tb.Helper()
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		tb.Fatalf("fuzzcheck: socketpair: %v", err)
+	}
+	unix.Close(pair[1])
+	f := os.NewFile(uintptr(pair[0]), "fuzzcheck poller warm-up")
+	defer f.Close()
+	conn, err := net.FileConn(f) // a dup, in the poller
+	if err != nil {
+		tb.Fatalf("fuzzcheck: %v", err)
+	}
+	conn.Close()
+}
