@@ -113,7 +113,7 @@ func FuzzFakeProxyShim(f *testing.F) {
 
 	fuzzcheck.WarmPoller(f)
 	f.Fuzz(func(t *testing.T, wire []byte) {
-		checkLeaks := fuzzcheck.NoLeaks(t)
+		checkLeaks := fuzzcheck.NoLeaks(t, 5*time.Second)
 		p, err := fakeproxy.Start(fakeproxy.WithIdleTimeout(4 * fuzzBound))
 		if err != nil {
 			t.Fatal(err)

@@ -6,12 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/gleak"
-	"github.com/thediveo/fdooze"
 	"golang.org/x/sys/unix"
 
 	"github.com/wirecert/wirecert/fakes/fakespacer"
+	"github.com/wirecert/wirecert/internal/fuzzcheck"
 	"github.com/wirecert/wirecert/reference/spacer/api"
 	"github.com/wirecert/wirecert/reference/spacer/wire/wiretest"
 )
@@ -113,9 +111,7 @@ func FuzzFakeServiceRequests(f *testing.F) {
 		if len(chunks) == 0 {
 			return // nothing to send
 		}
-		g := gomega.NewWithT(t)
-		goodfds := fdooze.Filedescriptors()
-		goodgos := gleak.Goroutines()
+		checkLeaks := fuzzcheck.NoLeaks(t, fuzzTimeout)
 
 		service, client := wiretest.Socketpair(t)
 		fds, closeFds := fuzzFds(t, int(nfds)%(fuzzMaxFds+1))
@@ -169,10 +165,8 @@ func FuzzFakeServiceRequests(f *testing.F) {
 		client.Close()
 		// A sub-service of the backend ends once its Conn was closed (by
 		// wiretest.Responses) and is reaped a moment later: only then does its
-		// reaper goroutine end. Polled often, as the goroutines of this
-		// input are mostly just returning: a fuzzer's time is execs.
-		g.Eventually(gleak.Goroutines).WithTimeout(fuzzTimeout).WithPolling(time.Millisecond).ShouldNot(gleak.HaveLeaked(goodgos))
-		g.Eventually(fdooze.Filedescriptors).WithTimeout(fuzzTimeout).WithPolling(time.Millisecond).ShouldNot(fdooze.HaveLeakedFds(goodfds))
+		// reaper goroutine end.
+		checkLeaks()
 	})
 }
 

@@ -113,7 +113,7 @@ func FuzzAgentCtl(f *testing.F) {
 
 	fuzzcheck.WarmPoller(f)
 	f.Fuzz(func(t *testing.T, waitReady bool, ctlIn, ioIn []byte) {
-		checkLeaks := fuzzcheck.NoLeaks(t)
+		checkLeaks := fuzzcheck.NoLeaks(t, 5*time.Second)
 		dir, err := sockdir.MkdirTemp("hyperagent-fuzz")
 		if err != nil {
 			t.Fatal(err)

@@ -12,20 +12,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// leakWait is how long NoLeaks's check waits for goroutines and fds to go.
-const leakWait = 5 * time.Second
-
 // NoLeaks snapshots the goroutines and fds now; the function it returns
-// fails tb unless every goroutine and fd started since is gone within a
-// few seconds.
-func NoLeaks(tb testing.TB) func() {
+// fails tb unless every goroutine and fd started since is gone within the
+// bound. It polls every millisecond: the goroutines of an input are mostly
+// just returning, and a fuzzer's time is execs.
+func NoLeaks(tb testing.TB, within time.Duration) func() {
 	goroutines := gleak.Goroutines()
 	fds := fdooze.Filedescriptors()
 	return func() {
 		tb.Helper()
 		g := gomega.NewWithT(tb)
-		g.Eventually(gleak.Goroutines).WithTimeout(leakWait).ShouldNot(gleak.HaveLeaked(goroutines))
-		g.Eventually(fdooze.Filedescriptors).WithTimeout(leakWait).ShouldNot(fdooze.HaveLeakedFds(fds))
+		g.Eventually(gleak.Goroutines).WithTimeout(within).WithPolling(time.Millisecond).ShouldNot(gleak.HaveLeaked(goroutines))
+		g.Eventually(fdooze.Filedescriptors).WithTimeout(within).WithPolling(time.Millisecond).ShouldNot(fdooze.HaveLeakedFds(fds))
 	}
 }
 

@@ -319,7 +319,7 @@ func FuzzClientResponses(f *testing.F) {
 		paced := in[0]&fuzzUnpaced == 0
 		pieces, whole := fuzzFrames(in[1:])
 
-		checkLeaks := fuzzcheck.NoLeaks(t)
+		checkLeaks := fuzzcheck.NoLeaks(t, 5*time.Second)
 		clientConn, proxyConn := fuzzSocketpair(t)
 		var stdout, stderr keptWriter
 		c := ccproxy.NewClient(clientConn, ccproxy.WithTimeout(fuzzClientTimeout),

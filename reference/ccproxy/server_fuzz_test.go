@@ -276,7 +276,7 @@ func FuzzServerFrames(f *testing.F) {
 	f.Add([]byte{0, 2, 3, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff})        // payload above the maximum
 	f.Add(append(cmd(api.CmdAttachVM, `{}`), 0, 2, 3, 0, 0, 0, 0, 2, 0)) // a header cut short
 	f.Fuzz(func(t *testing.T, wire []byte) {
-		checkLeaks := fuzzcheck.NoLeaks(t)
+		checkLeaks := fuzzcheck.NoLeaks(t, 5*time.Second)
 		agent := startFuzzAgent(t)
 		srv := ccproxy.NewServer(fuzzServerConfig)
 		client, served := fuzzSocketpair(t)

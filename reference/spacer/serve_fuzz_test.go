@@ -6,11 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onsi/gomega"
-	"github.com/onsi/gomega/gleak"
-	"github.com/thediveo/fdooze"
 	"golang.org/x/sys/unix"
 
+	"github.com/wirecert/wirecert/internal/fuzzcheck"
 	"github.com/wirecert/wirecert/reference/spacer"
 	"github.com/wirecert/wirecert/reference/spacer/api"
 	"github.com/wirecert/wirecert/reference/spacer/wire"
@@ -66,9 +64,7 @@ func FuzzServeRequests(f *testing.F) {
 		if len(chunks) == 0 {
 			return // nothing to send
 		}
-		g := gomega.NewWithT(t)
-		goodfds := fdooze.Filedescriptors()
-		goodgos := gleak.Goroutines()
+		checkLeaks := fuzzcheck.NoLeaks(t, fuzzTimeout)
 
 		service, client := wiretest.Socketpair(t)
 		null, err := os.Open(os.DevNull)
@@ -130,8 +126,7 @@ func FuzzServeRequests(f *testing.F) {
 		}
 		// Sub-services end after their Conn was closed above, and are
 		// reaped a moment later: only then does the reaper end.
-		g.Eventually(gleak.Goroutines).WithTimeout(fuzzTimeout).ShouldNot(gleak.HaveLeaked(goodgos))
-		g.Eventually(fdooze.Filedescriptors).WithTimeout(fuzzTimeout).ShouldNot(fdooze.HaveLeakedFds(goodfds))
+		checkLeaks()
 	})
 }
 
