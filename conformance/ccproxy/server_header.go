@@ -224,6 +224,10 @@ func (s *serverSuite) headerSpecs() {
 			bystander.fail(api.CmdAttachVM, api.AttachVM{ContainerID: uniqueID("unknown")})
 			c := env.dial("hostile connection")
 			c.sendBytes(h.b)
+			// Judged once the proxy has read the header (or closed the
+			// connection): before that, one that crashes on it still looks
+			// alive and serving.
+			Expect(c.peer.AwaitRead(env.step)).To(Succeed(), "%s: the proxy reads the header %s", c.name, describeBytes(h.b))
 			// The proxy may close at once: what it does with the rest is its
 			// business, so a failed write is no failure here.
 			_ = c.sendRaw(bytes.Repeat([]byte{'x'}, 64<<10))

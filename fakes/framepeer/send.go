@@ -71,13 +71,20 @@ func (p *Peer) SendEachRead(b []byte, timeout time.Duration, chunks ...int) erro
 	if timeout <= 0 {
 		return fmt.Errorf("framepeer: %w: timeout is %v, allowed > 0", ErrBadArgument, timeout)
 	}
-	return p.sendChunks(b, chunks, func(i int) error { return p.awaitRead(timeout, i) })
+	return p.sendChunks(b, chunks, func(i int) error {
+		if err := p.AwaitRead(timeout); err != nil {
+			return fmt.Errorf("%w (before write %d)", err, i)
+		}
+		return nil
+	})
 }
 
-// awaitRead waits until the peer consumed everything sent, polling the
-// socket's output queue: the kernel frees a unix stream skb, and SIOCOUTQ
-// drops, once the receiver has read all of it.
-func (p *Peer) awaitRead(timeout time.Duration, write int) error {
+// AwaitRead waits until the peer has consumed every byte written so far,
+// or closed its end, polling the socket's output queue: the kernel frees a
+// unix stream skb, and SIOCOUTQ drops, once the receiver has read all of
+// it. A peer that reads nothing within timeout gives an error wrapping
+// ErrNotRead.
+func (p *Peer) AwaitRead(timeout time.Duration) error {
 	sc, ok := p.conn.(syscall.Conn)
 	if !ok {
 		return fmt.Errorf("framepeer: %w: %T has no file descriptor to ask SIOCOUTQ", ErrBadArgument, p.conn)
@@ -100,7 +107,7 @@ func (p *Peer) awaitRead(timeout time.Duration, write int) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("framepeer: %w: %d bytes before write %d still unread after %v", ErrNotRead, queued, write, timeout)
+			return fmt.Errorf("framepeer: %w: %d bytes still unread after %v", ErrNotRead, queued, timeout)
 		}
 		time.Sleep(pause)
 	}
